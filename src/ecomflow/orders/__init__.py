@@ -1,0 +1,59 @@
+"""Orders: the normalised model, master status and channel maps, OrderFlow, tags.
+
+>>> from ecomflow.orders import OrderStatus
+>>> [s.label("pl") for s in (OrderStatus.NEW, OrderStatus.PAID, OrderStatus.SHIPPED)]
+['Nowe', 'Opłacone', 'Wysłane']
+"""
+
+from ecomflow.orders.flow import (
+    EVENTS,
+    GUARDS,
+    Guard,
+    OrderFlow,
+    TransitionListener,
+    has_confirmed_reservation,
+    has_tracking_label,
+    payment_covers_total,
+)
+from ecomflow.orders.models import (
+    Address,
+    CountryCode,
+    Customer,
+    Delivery,
+    DeliveryMethod,
+    InvoiceRequest,
+    Order,
+    OrderLine,
+    Payment,
+    ShipmentRef,
+    Transition,
+)
+from ecomflow.orders.status import OrderStatus, StatusMap
+from ecomflow.orders.tags import Tag, TagPolicy, auto_tags
+
+__all__ = [
+    "EVENTS",
+    "GUARDS",
+    "Address",
+    "CountryCode",
+    "Customer",
+    "Delivery",
+    "DeliveryMethod",
+    "Guard",
+    "InvoiceRequest",
+    "Order",
+    "OrderFlow",
+    "OrderLine",
+    "OrderStatus",
+    "Payment",
+    "ShipmentRef",
+    "StatusMap",
+    "Tag",
+    "TagPolicy",
+    "Transition",
+    "TransitionListener",
+    "auto_tags",
+    "has_confirmed_reservation",
+    "has_tracking_label",
+    "payment_covers_total",
+]

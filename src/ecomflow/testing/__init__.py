@@ -1,0 +1,9 @@
+"""Public test helpers: a frozen clock, sample orders, fake API servers, conformance kit.
+
+These are products too: the demo, ecomflow's own tests and users' tests use them.
+"""
+
+from ecomflow.testing.clock import FrozenClock
+from ecomflow.testing.orders import sample_order
+
+__all__ = ["FrozenClock", "sample_order"]
