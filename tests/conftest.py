@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -22,7 +21,7 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_url() -> str:
     """The test PostgreSQL URL; skips when unreachable, fails in CI (ECOMFLOW_REQUIRE_POSTGRES)."""
     try:
         import psycopg
@@ -33,4 +32,4 @@ def postgres_url() -> Iterator[str]:
         if os.environ.get("ECOMFLOW_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required in CI but unreachable: {exc}")
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} unreachable: {exc}")
-    yield POSTGRES_URL
+    return POSTGRES_URL

@@ -1,0 +1,100 @@
+"""What a shipment needs to know: parcels and the request built from an order.
+
+Carrier selection (:mod:`ecomflow.shipping`) and the carrier adapters both read
+:class:`ShipmentRequest`; it is carrier-neutral.
+
+>>> from ecomflow.testing import sample_order
+>>> order = sample_order(method="parcel_locker")
+>>> request = ShipmentRequest.from_order(order, [Parcel(weight_kg="1.2", length_cm=30,
+...                                                      width_cm=20, height_cm=8)])
+>>> request.method.value, request.point_id, request.country, str(request.total_weight_kg)
+('parcel_locker', 'KRA010', 'PL', '1.2')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ecomflow.money import Money
+from ecomflow.orders.models import Address, CountryCode, DeliveryMethod, Order
+
+__all__ = ["Parcel", "ShipmentRequest"]
+
+
+class Parcel(BaseModel):
+    """One physical parcel: weight in kg and outer dimensions in cm."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weight_kg: Decimal = Field(gt=0)
+    length_cm: Decimal = Field(gt=0)
+    width_cm: Decimal = Field(gt=0)
+    height_cm: Decimal = Field(gt=0)
+
+    @property
+    def dimensions(self) -> tuple[Decimal, Decimal, Decimal]:
+        """The three dimensions, smallest first (orientation does not matter)."""
+        a, b, c = sorted((self.length_cm, self.width_cm, self.height_cm))
+        return (a, b, c)
+
+    @property
+    def volume_cm3(self) -> Decimal:
+        """Outer volume in cubic centimetres."""
+        return self.length_cm * self.width_cm * self.height_cm
+
+    def fits_within(self, limits: Sequence[Decimal | int]) -> bool:
+        """Whether the parcel fits a box of ``limits`` (cm), rotations allowed.
+
+        >>> Parcel(weight_kg=1, length_cm=60, width_cm=30, height_cm=7).fits_within([8, 38, 64])
+        True
+        """
+        return all(
+            d <= Decimal(lim)
+            for d, lim in zip(self.dimensions, sorted(Decimal(x) for x in limits), strict=True)
+        )
+
+
+class ShipmentRequest(BaseModel):
+    """A carrier-neutral request to ship parcels to a customer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: str
+    reference: str = Field(description="Shown on the label; the order number by default.")
+    parcels: list[Parcel] = Field(min_length=1)
+    method: DeliveryMethod
+    country: CountryCode
+    postcode: str = ""
+    point_id: str | None = None
+    receiver: Address | None = None
+    cod: Money | None = Field(default=None, description="Cash to collect on delivery.")
+    value: Money | None = Field(default=None, description="Order value (insurance).")
+    service_id: str | None = Field(default=None, description="The chosen carrier service.")
+
+    @property
+    def total_weight_kg(self) -> Decimal:
+        """All parcels' weight together."""
+        return sum((p.weight_kg for p in self.parcels), Decimal(0))
+
+    @classmethod
+    def from_order(
+        cls, order: Order, parcels: Sequence[Parcel], *, service_id: str | None = None
+    ) -> ShipmentRequest:
+        """Build the request for ``order`` (COD amount = the order total when COD)."""
+        address = order.delivery_address or order.billing_address
+        return cls(
+            order_id=order.id,
+            reference=order.channel_order_id,
+            parcels=list(parcels),
+            method=order.delivery.method,
+            country=address.country if address else "PL",
+            postcode=address.postcode if address else "",
+            point_id=order.delivery.point_id,
+            receiver=address,
+            cod=order.total if order.payment.cod else None,
+            value=order.total,
+            service_id=service_id or order.delivery.service_id,
+        )
