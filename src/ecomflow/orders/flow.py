@@ -360,6 +360,15 @@ class OrderFlow:
         """Shipped or Delivered → Returned (everything came back)."""
         return self.send("mark_returned", reason=reason, actor=actor)
 
+    @classmethod
+    def mermaid(cls) -> str:
+        """The lifecycle as a Mermaid ``stateDiagram-v2`` (drawn by python-statemachine).
+
+        >>> print(OrderFlow.mermaid().splitlines()[0])
+        stateDiagram-v2
+        """
+        return format(_OrderMachine, "mermaid")
+
     @staticmethod
     def label(status: str, locale: str = "pl") -> str:
         """The human name of a status value in ``locale`` (``"paid"`` → ``Opłacone``)."""
