@@ -166,7 +166,7 @@ def test_unknown_event_is_invalid_transition() -> None:
 
 
 def test_cancel_after_shipping_says_start_a_return() -> None:
-    order, flow = _reach(OrderStatus.SHIPPED)
+    _, flow = _reach(OrderStatus.SHIPPED)
     with pytest.raises(InvalidTransition, match="start a return"):
         flow.cancel()
 
