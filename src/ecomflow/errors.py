@@ -16,6 +16,7 @@ only in their message, and the message says what to do next::
     │   ├── UnknownSku                a SKU the ledger has never seen
     │   ├── ReservationExpired        a reservation past its time-to-live
     │   ├── ReservationNotFound       no reservation for that order
+    │   ├── ReservationExists         the order already holds a reservation
     │   ├── IdempotencyConflict       a key reused with another payload
     │   ├── ConcurrentUpdate          an optimistic version check lost a race
     │   ├── ValidationFailed          data that checks found wrong
@@ -62,6 +63,7 @@ __all__ = [
     "PluginError",
     "RateLimited",
     "RemoteAPIError",
+    "ReservationExists",
     "ReservationExpired",
     "ReservationNotFound",
     "RuleConflict",
@@ -252,6 +254,18 @@ class ReservationNotFound(DomainError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class ReservationExists(DomainError):
+    """The order already holds a reservation; release it first or pass the same key."""
+
+    def __init__(self, order_id: str, reservation_id: str) -> None:
+        self.order_id = order_id
+        self.reservation_id = reservation_id
+        super().__init__(
+            f"Order {order_id} already holds reservation {reservation_id}; release it before "
+            "reserving again, or retry with the original idempotency key."
+        )
 
 
 class IdempotencyConflict(DomainError):

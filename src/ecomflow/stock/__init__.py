@@ -1,5 +1,39 @@
-"""Stock: one ledger per SKU and warehouse, reservations, publication, replenishment."""
+"""Stock: one ledger per SKU and warehouse, reservations, publication, replenishment.
 
+>>> from ecomflow.stock import StockLedger, open_store
+>>> ledger = StockLedger(open_store("memory://"))
+>>> ledger.receive("MUG-RED", 3).available
+3
+"""
+
+from ecomflow.stock.ledger import DEFAULT_WAREHOUSE, StockLedger, Verification
+from ecomflow.stock.models import (
+    Backorder,
+    Movement,
+    MovementKind,
+    Reservation,
+    ReservationLine,
+    ReservationState,
+    StockLevel,
+)
+from ecomflow.stock.stores import MemoryStore, PostgresStore, SqliteStore, Store, open_store
 from ecomflow.stock.updates import StockUpdate
 
-__all__ = ["StockUpdate"]
+__all__ = [
+    "DEFAULT_WAREHOUSE",
+    "Backorder",
+    "MemoryStore",
+    "Movement",
+    "MovementKind",
+    "PostgresStore",
+    "Reservation",
+    "ReservationLine",
+    "ReservationState",
+    "SqliteStore",
+    "StockLedger",
+    "StockLevel",
+    "StockUpdate",
+    "Store",
+    "Verification",
+    "open_store",
+]
