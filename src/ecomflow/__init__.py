@@ -24,6 +24,7 @@ from ecomflow.orders import (
     StatusMap,
     Transition,
 )
+from ecomflow.stock import StockLedger, open_store
 
 __all__ = [
     "Address",
@@ -38,6 +39,8 @@ __all__ = [
     "OrderStatus",
     "Payment",
     "StatusMap",
+    "StockLedger",
     "Transition",
     "__version__",
+    "open_store",
 ]

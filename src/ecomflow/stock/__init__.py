@@ -16,24 +16,41 @@ from ecomflow.stock.models import (
     ReservationState,
     StockLevel,
 )
+from ecomflow.stock.publication import PublicationRule, publication_plan
+from ecomflow.stock.replenishment import (
+    AbcXyz,
+    Proposal,
+    Sale,
+    SupplierTerms,
+    abc_xyz,
+    replenishment,
+)
 from ecomflow.stock.stores import MemoryStore, PostgresStore, SqliteStore, Store, open_store
 from ecomflow.stock.updates import StockUpdate
 
 __all__ = [
     "DEFAULT_WAREHOUSE",
+    "AbcXyz",
     "Backorder",
     "MemoryStore",
     "Movement",
     "MovementKind",
     "PostgresStore",
+    "Proposal",
+    "PublicationRule",
     "Reservation",
     "ReservationLine",
     "ReservationState",
+    "Sale",
     "SqliteStore",
     "StockLedger",
     "StockLevel",
     "StockUpdate",
     "Store",
+    "SupplierTerms",
     "Verification",
+    "abc_xyz",
     "open_store",
+    "publication_plan",
+    "replenishment",
 ]
