@@ -209,7 +209,9 @@ class InsufficientStock(DomainError):
         self.order_id = order_id
         self.shortages = list(shortages)
         parts = ", ".join(
-            f"{s.sku} (requested {s.requested}, available {s.available})" for s in self.shortages
+            f"{s.sku} (requested {s.requested}, available {s.available}"
+            + (f" in {s.warehouse})" if s.warehouse else ")")
+            for s in self.shortages
         )
         super().__init__(
             f"Not enough stock for order {order_id}: {parts}. Nothing was reserved; "

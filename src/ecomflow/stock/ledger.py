@@ -16,7 +16,7 @@ changes nothing (a retried webhook never reserves twice).
 >>> ledger.reserve("BL-2", {"MUG-RED": 1, "CUP-BLUE": 1})
 Traceback (most recent call last):
 ...
-ecomflow.errors.InsufficientStock: Not enough stock for order BL-2: CUP-BLUE (requested 1, available 0). Nothing was reserved; receive stock, reduce the quantities or hold the order.
+ecomflow.errors.InsufficientStock: Not enough stock for order BL-2: CUP-BLUE (requested 1, available 0 in main). Nothing was reserved; receive stock, reduce the quantities or hold the order.
 >>> ledger.level("MUG-RED").reserved
 2
 >>> _ = ledger.commit("BL-1")
@@ -313,7 +313,7 @@ class StockLedger:
                     break
             if not plans:
                 raise InsufficientStock(
-                    order_id=order_id, shortages=self._shortages(rows, wanted, warehouse)
+                    order_id=order_id, shortages=self._shortages(rows, wanted, candidates)
                 )
             chosen, plan = next(iter(plans.items()))
             moves: list[MovementDraft] = []
@@ -734,30 +734,20 @@ class StockLedger:
         self,
         rows: Mapping[tuple[str, str], LevelRow],
         wanted: Mapping[str, int],
-        warehouse: str | None,
+        candidates: Sequence[str],
     ) -> list[Shortage]:
-        shortages = []
-        for sku, quantity in wanted.items():
-            best, where = 0, warehouse
-            for (row_sku, row_wh), row in rows.items():
-                if row_sku == sku and row.on_hand - row.reserved > best:
-                    best, where = row.on_hand - row.reserved, row_wh
-            if best < quantity:
-                shortages.append(Shortage(sku, quantity, best, where))
-        if not shortages:  # each SKU exists somewhere, but no one warehouse has them all
-            shortages = [
-                Shortage(
-                    sku,
-                    quantity,
-                    max(
-                        (r.on_hand - r.reserved for (s, _), r in rows.items() if s == sku),
-                        default=0,
-                    ),
-                    None,
-                )
-                for sku, quantity in wanted.items()
-            ]
-        return shortages
+        """The shortages of the warehouse that came closest (fewest short SKUs, then priority)."""
+        best: list[Shortage] | None = None
+        for warehouse in candidates:
+            short = []
+            for sku, quantity in wanted.items():
+                row = rows.get((sku, warehouse))
+                available = max(row.on_hand - row.reserved, 0) if row else 0
+                if available < quantity:
+                    short.append(Shortage(sku, quantity, available, warehouse))
+            if best is None or len(short) < len(best):
+                best = short
+        return best or []
 
     def _holding(self, tx: LedgerTx, order_id: str, now: datetime) -> Reservation:
         reservation = tx.reservation(order_id, lock=True)

@@ -59,6 +59,9 @@ def _ledger_v1(dialect: Dialect) -> list[str]:
         if dialect == "postgresql"
         else ("INTEGER PRIMARY KEY AUTOINCREMENT")
     )
+    # SQLite: tables keyed by text are clustered on that key (one b-tree, not two),
+    # which halves the pages each commit writes to the WAL.
+    clustered = " WITHOUT ROWID" if dialect == "sqlite" else ""
     return [
         """CREATE TABLE stock_levels (
             sku TEXT NOT NULL,
@@ -72,7 +75,8 @@ def _ledger_v1(dialect: Dialect) -> list[str]:
             CHECK (reserved <= on_hand),
             CHECK (quarantined >= 0),
             CHECK (backordered >= 0)
-        )""",
+        )"""
+        + clustered,
         """CREATE TABLE stock_reservations (
             order_id TEXT PRIMARY KEY,
             id TEXT NOT NULL,
@@ -82,7 +86,8 @@ def _ledger_v1(dialect: Dialect) -> list[str]:
             created_at TEXT NOT NULL,
             expires_at TEXT,
             updated_at TEXT NOT NULL
-        )""",
+        )"""
+        + clustered,
         "CREATE INDEX stock_reservations_due ON stock_reservations (state, expires_at)",
         f"""CREATE TABLE stock_movements (
             id {serial},
@@ -104,7 +109,8 @@ def _ledger_v1(dialect: Dialect) -> list[str]:
             operation TEXT NOT NULL,
             fingerprint TEXT NOT NULL,
             result TEXT NOT NULL
-        )""",
+        )"""
+        + clustered,
         """CREATE TABLE stock_backorders (
             sku TEXT NOT NULL,
             warehouse TEXT NOT NULL,
