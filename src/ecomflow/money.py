@@ -45,6 +45,11 @@ def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+@lru_cache(maxsize=None)
+def _precision(code: str) -> int:
+    return int(get_currency_precision(code))
+
+
 def known_currency(code: str) -> bool:
     """Whether ``code`` is an ISO 4217 currency babel knows.
 
@@ -163,7 +168,7 @@ class Money:
     @property
     def precision(self) -> int:
         """Digits of the currency's minor unit (2 for PLN, 0 for JPY)."""
-        return int(get_currency_precision(self._currency))
+        return _precision(self._currency)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Money is immutable")
@@ -230,7 +235,11 @@ class Money:
         >>> Money("2.675", "PLN").rounded()
         Money('2.68', 'PLN')
         """
-        quantum = Decimal(1).scaleb(-self.precision)
+        precision = self.precision
+        exponent = self._amount.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent == precision:
+            return self  # already in minor units
+        quantum = Decimal(1).scaleb(-precision)
         return Money(self._amount.quantize(quantum, rounding=ROUND_HALF_UP), self._currency)
 
     def allocate(self, parts: int | Sequence[int | Decimal]) -> list[Money]:

@@ -1,5 +1,37 @@
-"""Shipping: parcels, shipment requests, carrier services, selection, promises, boxes."""
+"""Shipping: parcels, carrier services, explainable selection with cut-off, promises, boxes."""
 
+from ecomflow.shipping.boxes import Box, BoxChoice, Item, PackedParcel, choose_box
+from ecomflow.shipping.catalogue import CarrierService, Catalogue, PriceBracket, SizeClass
 from ecomflow.shipping.request import Parcel, ShipmentRequest
+from ecomflow.shipping.selection import (
+    Candidate,
+    Promise,
+    Selection,
+    SelectionPolicy,
+    promise,
+    quote,
+    select_service,
+    ship_date,
+)
 
-__all__ = ["Parcel", "ShipmentRequest"]
+__all__ = [
+    "Box",
+    "BoxChoice",
+    "Candidate",
+    "CarrierService",
+    "Catalogue",
+    "Item",
+    "PackedParcel",
+    "Parcel",
+    "PriceBracket",
+    "Promise",
+    "Selection",
+    "SelectionPolicy",
+    "ShipmentRequest",
+    "SizeClass",
+    "choose_box",
+    "promise",
+    "quote",
+    "select_service",
+    "ship_date",
+]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,7 +35,7 @@ class Parcel(BaseModel):
     width_cm: Decimal = Field(gt=0)
     height_cm: Decimal = Field(gt=0)
 
-    @property
+    @cached_property
     def dimensions(self) -> tuple[Decimal, Decimal, Decimal]:
         """The three dimensions, smallest first (orientation does not matter)."""
         a, b, c = sorted((self.length_cm, self.width_cm, self.height_cm))
@@ -51,10 +52,9 @@ class Parcel(BaseModel):
         >>> Parcel(weight_kg=1, length_cm=60, width_cm=30, height_cm=7).fits_within([8, 38, 64])
         True
         """
-        return all(
-            d <= Decimal(lim)
-            for d, lim in zip(self.dimensions, sorted(Decimal(x) for x in limits), strict=True)
-        )
+        a, b, c = self.dimensions
+        x, y, z = sorted(limits)
+        return a <= x and b <= y and c <= z
 
 
 class ShipmentRequest(BaseModel):
