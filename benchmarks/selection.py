@@ -38,8 +38,12 @@ def requests(count: int, seed: int = 1) -> list[tuple[ShipmentRequest, datetime]
             height_cm=rng.randint(2, 50),
         )
         request = ShipmentRequest(
-            order_id=f"o{i}", reference=str(i), parcels=[parcel], method=method,
-            country=rng.choice(["PL", "PL", "PL", "DE", "CZ"]), point_id="KRA010",
+            order_id=f"o{i}",
+            reference=str(i),
+            parcels=[parcel],
+            method=method,
+            country=rng.choice(["PL", "PL", "PL", "DE", "CZ"]),
+            point_id="KRA010",
             cod=Money(rng.randint(10, 900), "PLN") if rng.random() < 0.3 else None,
         )
         made.append((request, start + timedelta(minutes=rng.randint(0, 365 * 24 * 60))))
@@ -58,8 +62,10 @@ def main() -> None:
         if select_service(request, catalogue, now=now, calendar=calendar).chosen:
             chosen += 1
     elapsed = time.perf_counter() - started
-    print(f"{len(work)} selections over {len(catalogue)} services in {elapsed:.2f}s: "
-          f"{len(work) / elapsed:,.0f} selections/s ({chosen} with a service)")
+    print(
+        f"{len(work)} selections over {len(catalogue)} services in {elapsed:.2f}s: "
+        f"{len(work) / elapsed:,.0f} selections/s ({chosen} with a service)"
+    )
 
 
 if __name__ == "__main__":

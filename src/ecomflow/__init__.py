@@ -9,6 +9,7 @@ explainable, no oversell, no double label, no silent failure.
 """
 
 from ecomflow._version import __version__
+from ecomflow.calendar import BusinessCalendar
 from ecomflow.errors import EcomflowError
 from ecomflow.money import Money
 from ecomflow.orders import (
@@ -28,6 +29,7 @@ from ecomflow.stock import StockLedger, open_store
 
 __all__ = [
     "Address",
+    "BusinessCalendar",
     "Customer",
     "Delivery",
     "DeliveryMethod",

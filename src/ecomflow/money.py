@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache, total_ordering
+from functools import cache, lru_cache, total_ordering
 from typing import Any, Final
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -45,7 +45,7 @@ def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _precision(code: str) -> int:
     return int(get_currency_precision(code))
 

@@ -62,12 +62,8 @@ def test_selection_is_deterministic(request: ShipmentRequest, now: datetime) -> 
     first = select_service(request, CATALOGUE, now=now, calendar=PL)
     again = select_service(request.model_copy(deep=True), CATALOGUE, now=now, calendar=PL)
     assert first.explain() == again.explain()
-    shifted = select_service(
-        request, list(reversed(list(CATALOGUE))), now=now, calendar=PL
-    )
-    assert [c.service_id for c in shifted.candidates] == [
-        c.service_id for c in first.candidates
-    ]
+    shifted = select_service(request, list(reversed(list(CATALOGUE))), now=now, calendar=PL)
+    assert [c.service_id for c in shifted.candidates] == [c.service_id for c in first.candidates]
 
 
 @settings(max_examples=200, deadline=None)

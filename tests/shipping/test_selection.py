@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -127,8 +127,9 @@ def test_dst_weekends_do_not_shift_cutoffs(paid_at: str, ships: date) -> None:
 
 def test_selection_filters_and_explains() -> None:
     heavy = Parcel(weight_kg="27", length_cm=40, width_cm=30, height_cm=30)
-    selection = select_service(request("courier", heavy), CATALOGUE,
-                               now=at("2026-11-24T10:00:00+01:00"), calendar=PL)
+    selection = select_service(
+        request("courier", heavy), CATALOGUE, now=at("2026-11-24T10:00:00+01:00"), calendar=PL
+    )
     assert selection.chosen is not None
     assert selection.chosen.service_id == "pocztex_kurier"  # 24.50 < DPD 27.00 above 10 kg
     assert selection.rejected["inpost_courier_standard"] == "weight 27.0 kg > 25 kg max"
@@ -141,8 +142,12 @@ def test_selection_filters_and_explains() -> None:
 
 def test_locker_size_classes() -> None:
     too_big = Parcel(weight_kg="3", length_cm=70, width_cm=40, height_cm=30)
-    selection = select_service(request("parcel_locker", too_big), CATALOGUE,
-                               now=at("2026-11-24T10:00:00+01:00"), calendar=PL)
+    selection = select_service(
+        request("parcel_locker", too_big),
+        CATALOGUE,
+        now=at("2026-11-24T10:00:00+01:00"),
+        calendar=PL,
+    )
     assert selection.chosen is None
     assert selection.rejected["inpost_locker_standard"] == (
         "30×40×70 cm fits no size class (A 8×38×64 cm, B 19×38×64 cm, C 38×41×64 cm)"
@@ -150,29 +155,44 @@ def test_locker_size_classes() -> None:
     assert selection.reason is not None and "no service can carry" in selection.reason
     assert selection.explain().startswith("No service:")
     b_size = Parcel(weight_kg="3", length_cm=60, width_cm=38, height_cm=15)
-    chosen = select_service(request("parcel_locker", b_size), CATALOGUE,
-                            now=at("2026-11-24T10:00:00+01:00"), calendar=PL,
-                            policy=SelectionPolicy(strategy="priority",
-                                                   priority=("inpost_locker_standard",))).chosen
+    chosen = select_service(
+        request("parcel_locker", b_size),
+        CATALOGUE,
+        now=at("2026-11-24T10:00:00+01:00"),
+        calendar=PL,
+        policy=SelectionPolicy(strategy="priority", priority=("inpost_locker_standard",)),
+    ).chosen
     assert chosen is not None
     assert chosen.size_class is not None and chosen.size_class.name == "B"
     assert chosen.price == Money("15.49", "PLN")
 
 
 def test_cod_limits_and_fees() -> None:
-    orlen_rejects = select_service(request("parcel_locker", cod="100"), CATALOGUE,
-                                   now=at("2026-11-24T10:00:00+01:00"), calendar=PL)
+    orlen_rejects = select_service(
+        request("parcel_locker", cod="100"),
+        CATALOGUE,
+        now=at("2026-11-24T10:00:00+01:00"),
+        calendar=PL,
+    )
     assert orlen_rejects.rejected["orlen_paczka"] == "no cash on delivery"
     assert orlen_rejects.chosen is not None
     assert orlen_rejects.chosen.price == Money("16.99", "PLN")  # A 13.99 + COD 3.00
-    over = select_service(request("parcel_locker", cod="6000"), CATALOGUE,
-                          now=at("2026-11-24T10:00:00+01:00"), calendar=PL)
+    over = select_service(
+        request("parcel_locker", cod="6000"),
+        CATALOGUE,
+        now=at("2026-11-24T10:00:00+01:00"),
+        calendar=PL,
+    )
     assert "6000.00 PLN > 5000.00 PLN limit" in over.rejected["inpost_locker_standard"]
 
 
 def test_country_filter() -> None:
-    selection = select_service(request("courier", country="DE"), CATALOGUE,
-                               now=at("2026-11-24T10:00:00+01:00"), calendar=PL)
+    selection = select_service(
+        request("courier", country="DE"),
+        CATALOGUE,
+        now=at("2026-11-24T10:00:00+01:00"),
+        calendar=PL,
+    )
     assert {c.service_id for c in selection.candidates} == {"dpd_classic", "dhl_parcel"}
     assert selection.rejected["inpost_courier_standard"] == "does not deliver to DE"
 
@@ -182,29 +202,41 @@ def test_country_filter() -> None:
     [
         (SelectionPolicy(strategy="cheapest"), "pocztex_kurier"),
         (SelectionPolicy(strategy="fastest"), "inpost_courier_standard"),
-        (SelectionPolicy(strategy="priority", priority=("dhl_parcel", "dpd_classic")), "dhl_parcel"),
+        (
+            SelectionPolicy(strategy="priority", priority=("dhl_parcel", "dpd_classic")),
+            "dhl_parcel",
+        ),
         (SelectionPolicy(strategy="sla", sla_days=1), "inpost_courier_standard"),
     ],
 )
 def test_policies(policy: SelectionPolicy, first: str) -> None:
-    selection = select_service(request("courier"), CATALOGUE,
-                               now=at("2026-11-24T10:00:00+01:00"), calendar=PL, policy=policy)
+    selection = select_service(
+        request("courier"),
+        CATALOGUE,
+        now=at("2026-11-24T10:00:00+01:00"),
+        calendar=PL,
+        policy=policy,
+    )
     assert selection.chosen is not None
     assert selection.chosen.service_id == first
 
 
 def test_ties_break_by_service_id() -> None:
-    services = [CATALOGUE["inpost_courier_standard"].model_copy(update={"id": sid})
-                for sid in ("zz", "aa", "mm")]
-    selection = select_service(request("courier"), services,
-                               now=at("2026-11-24T10:00:00+01:00"), calendar=PL)
+    services = [
+        CATALOGUE["inpost_courier_standard"].model_copy(update={"id": sid})
+        for sid in ("zz", "aa", "mm")
+    ]
+    selection = select_service(
+        request("courier"), services, now=at("2026-11-24T10:00:00+01:00"), calendar=PL
+    )
     assert [c.service_id for c in selection.candidates] == ["aa", "mm", "zz"]
 
 
 def test_quote_multi_parcel_and_brackets() -> None:
     courier = CATALOGUE["inpost_courier_standard"]
-    two = request("courier", parcels=[SMALL, Parcel(weight_kg="8", length_cm=40, width_cm=30,
-                                                   height_cm=20)])
+    two = request(
+        "courier", parcels=[SMALL, Parcel(weight_kg="8", length_cm=40, width_cm=30, height_cm=20)]
+    )
     assert quote(courier, two) == Money("36.98", "PLN")  # 16.99 + 19.99
 
 
@@ -218,14 +250,28 @@ def test_promise_from_order() -> None:
 
 def test_catalogue_loading_errors(tmp_path: Path) -> None:
     bad = tmp_path / "c.toml"
-    bad.write_text('[[services]]\nid = "x"\ncarrier = "dpd"\nname = "X"\n'
-                   'delivery_methods = ["drone"]\ntransit_days = 1\nprice = "1 PLN"\n')
+    bad.write_text(
+        '[[services]]\nid = "x"\ncarrier = "dpd"\nname = "X"\n'
+        'delivery_methods = ["drone"]\ntransit_days = 1\nprice = "1 PLN"\n'
+    )
     with pytest.raises(ConfigurationError, match="'x', field delivery_methods"):
         Catalogue.from_toml(bad)
     with pytest.raises(ConfigurationError, match="defined twice"):
-        Catalogue.from_dict({"services": [
-            {"id": "a", "carrier": "c", "name": "n", "delivery_methods": ["courier"],
-             "transit_days": 1, "price": "1 PLN"}] * 2})
+        Catalogue.from_dict(
+            {
+                "services": [
+                    {
+                        "id": "a",
+                        "carrier": "c",
+                        "name": "n",
+                        "delivery_methods": ["courier"],
+                        "transit_days": 1,
+                        "price": "1 PLN",
+                    }
+                ]
+                * 2
+            }
+        )
     with pytest.raises(ConfigurationError, match="No carrier service 'nope'"):
         CATALOGUE["nope"]
     assert len(CATALOGUE) == 7

@@ -65,9 +65,7 @@ def test_one_warehouse_must_serve_the_whole_order(ledger: StockLedger) -> None:
     with pytest.raises(InsufficientStock) as info:
         ledger.reserve("O-1", {"MUG": 1, "CUP": 1})
     # Reported against the warehouse that came closest (a tie goes to priority: main).
-    assert [(s.sku, s.available, s.warehouse) for s in info.value.shortages] == [
-        ("CUP", 0, "main")
-    ]
+    assert [(s.sku, s.available, s.warehouse) for s in info.value.shortages] == [("CUP", 0, "main")]
 
 
 def test_ttl_confirm_and_expire(ledger: StockLedger, clock: FrozenClock) -> None:

@@ -67,7 +67,9 @@ class SizeClass(BaseModel):
         """Whether ``parcel`` fits (rotations allowed) and is light enough."""
         if self.max_weight_kg is not None and parcel.weight_kg > self.max_weight_kg:
             return False
-        return parcel.fits_within(self.max_dimensions_cm)
+        a, b, c = parcel.dimensions  # both sorted smallest first
+        x, y, z = self.max_dimensions_cm
+        return a <= x and b <= y and c <= z
 
     def describe(self) -> str:
         """``"A 8×38×64 cm"``."""

@@ -40,6 +40,7 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
@@ -290,10 +291,19 @@ def _cutoff_instant(calendar: BusinessCalendar, day: date, when: time) -> dateti
 # -- selection ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
+def _wrong_method(offered: frozenset[DeliveryMethod], wanted: DeliveryMethod) -> str:
+    words = "/".join(sorted(_METHOD_WORDS[m] for m in offered))
+    return f"delivers {words}, not {_METHOD_WORDS[wanted]}"
+
+
+def _within(dims: tuple[Decimal, Decimal, Decimal], limits: tuple[Decimal, ...]) -> bool:
+    return dims[0] <= limits[0] and dims[1] <= limits[1] and dims[2] <= limits[2]
+
+
 def _reject(service: CarrierService, request: ShipmentRequest) -> str | None:
     if request.method not in service.delivery_methods:
-        offered = "/".join(sorted(_METHOD_WORDS[m] for m in service.delivery_methods))
-        return f"delivers {offered}, not {_METHOD_WORDS[request.method]}"
+        return _wrong_method(service.delivery_methods, request.method)
     if request.country not in service.countries:
         return f"does not deliver to {request.country}"
     for index, parcel in enumerate(request.parcels):
@@ -306,7 +316,7 @@ def _reject(service: CarrierService, request: ShipmentRequest) -> str | None:
         if service.size_classes and service.size_class(parcel) is None:
             a, b, c = (f"{d.normalize():f}" for d in parcel.dimensions)
             return f"{label}{a}×{b}×{c} cm fits no size class ({service.limits_text()})"
-        if service.max_dimensions_cm and not parcel.fits_within(service.max_dimensions_cm):
+        if service.max_dimensions_cm and not _within(parcel.dimensions, service.max_dimensions_cm):
             a, b, c = (f"{d.normalize():f}" for d in parcel.dimensions)
             return f"{label}{a}×{b}×{c} cm exceeds {service.limits_text()}"
     if request.cod is not None:
