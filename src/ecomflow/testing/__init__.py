@@ -3,7 +3,8 @@
 These are products too: the demo, ecomflow's own tests and users' tests use them.
 """
 
+from ecomflow.testing.baselinker import FakeBaseLinker
 from ecomflow.testing.clock import FrozenClock
 from ecomflow.testing.orders import sample_order
 
-__all__ = ["FrozenClock", "sample_order"]
+__all__ = ["FakeBaseLinker", "FrozenClock", "sample_order"]

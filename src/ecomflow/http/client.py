@@ -1,0 +1,299 @@
+"""Client twins over httpx: one request path, retries, rate limiting, typed errors.
+
+An adapter subclasses :class:`Client` and :class:`AsyncClient` (usually
+through a shared mixin with its pure request-building and response-parsing
+code) and overrides :meth:`BaseClient.auth_headers` and
+:meth:`BaseClient.check_payload`. Everything else — retries, the rate
+limiter, error mapping, secret redaction and logging — lives here, once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ecomflow.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    RemoteAPIError,
+    TransportError,
+)
+from ecomflow.http.ratelimit import RateLimiter
+from ecomflow.http.retry import RetryPolicy
+
+__all__ = ["AsyncClient", "BaseClient", "Call", "Client", "redact"]
+
+logger = logging.getLogger("ecomflow.http")
+
+_MASK = "***"
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every secret replaced by ``***``.
+
+    >>> redact("token abc123 failed", ("abc123",))
+    'token *** failed'
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, _MASK)
+    return text
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call to make: HTTP method, path, payload and how to retry it."""
+
+    method: str
+    path: str
+    endpoint: str
+    params: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    idempotent: bool = True
+
+
+class BaseClient:
+    """The configuration and pure request/response code both twins share.
+
+    Args:
+        base_url: the API root.
+        secrets: values never to show in repr, logs or errors (tokens, keys).
+        timeout: seconds for connect/read/write.
+        retry: the retry policy.
+        limiter: the account's rate limiter (share one between twins).
+        user_agent: sent as ``User-Agent``.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        secrets: tuple[str, ...] = (),
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        user_agent: str = "ecomflow",
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"base_url {base_url!r} must start with http:// or https://.")
+        if timeout <= 0:
+            raise ConfigurationError("timeout must be positive seconds.")
+        self.base_url = base_url.rstrip("/")
+        self._secrets = tuple(s for s in secrets if s)
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter
+        self.user_agent = user_agent
+        self.calls = 0
+
+    # -- hooks for adapters --------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate a request (override)."""
+        return {}
+
+    def check_payload(self, payload: Any, response: httpx.Response, call: Call) -> Any:
+        """Turn an API-level error inside a 2xx body into an exception (override)."""
+        return payload
+
+    # -- shared pure code ------------------------------------------------------------------
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secrets)
+
+    def _request_args(self, call: Call) -> dict[str, Any]:
+        headers = {"User-Agent": self.user_agent, **self.auth_headers(), **call.headers}
+        return {
+            "method": call.method,
+            "url": f"{self.base_url}{call.path}",
+            "params": call.params,
+            "data": call.data,
+            "json": call.json,
+            "headers": headers,
+        }
+
+    def _transport_error(self, error: Exception, call: Call) -> TransportError:
+        kind = "timed out" if isinstance(error, httpx.TimeoutException) else "failed"
+        text = self._redact(f"{call.endpoint} {kind}: {type(error).__name__}: {error}")
+        return TransportError(text + "; check the network or retry later", endpoint=call.endpoint)
+
+    def _parse(self, response: httpx.Response, call: Call) -> Any:
+        status = response.status_code
+        body = self._redact(response.text)
+        request_id = response.headers.get("x-request-id")
+        if status >= 400:
+            message = self._redact(_error_message(response) or response.reason_phrase)
+            common: dict[str, Any] = {
+                "status": status,
+                "body": body,
+                "request_id": request_id,
+                "endpoint": call.endpoint,
+            }
+            if status == 429:
+                raise RateLimited(message, retry_after=_retry_after(response), **common)
+            if status in (401, 403):
+                raise AuthenticationFailed(message, **common)
+            if status == 404:
+                raise NotFound(message, **common)
+            if status in (400, 409, 422):
+                raise InvalidRequest(message, details=_details(response), **common)
+            raise RemoteAPIError(message, **common)
+        if not response.content:
+            return None
+        try:
+            payload = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise RemoteAPIError(
+                f"malformed or truncated JSON ({len(response.content)} bytes); the API may be "
+                "having trouble, retry later",
+                status=status,
+                body=body,
+                request_id=request_id,
+                endpoint=call.endpoint,
+            ) from None
+        return self.check_payload(payload, response, call)
+
+    def _log(self, call: Call, status: int | str, started: float, attempt: int) -> None:
+        logger.debug(
+            "%s %s -> %s in %.3fs (attempt %d)",
+            call.method,
+            call.endpoint,
+            status,
+            time.perf_counter() - started,
+            attempt,
+            extra={"endpoint": call.endpoint, "status": status, "attempt": attempt},
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+def _error_message(response: httpx.Response) -> str | None:
+    try:
+        payload = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if isinstance(payload, dict):
+        for key in ("message", "error_message", "error", "detail"):
+            if isinstance(payload.get(key), str):
+                return str(payload[key])
+    return None
+
+
+def _details(response: httpx.Response) -> dict[str, Any]:
+    try:
+        payload = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    details = payload.get("details") if isinstance(payload, dict) else None
+    return details if isinstance(details, dict) else {}
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class Client(BaseClient):
+    """The sync twin over :class:`httpx.Client`.
+
+    Pass ``http_client`` to reuse one you own, or ``transport`` (e.g.
+    ``httpx.MockTransport``) to inject faults in tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        **config: Any,
+    ) -> None:
+        super().__init__(**config)
+        self._owned = http_client is None
+        self._http = http_client or httpx.Client(timeout=self.timeout, transport=transport)
+
+    def request(self, call: Call) -> Any:
+        """Make ``call`` with retries and the rate limit; returns the parsed payload."""
+        for attempt in self.retry.retrying(idempotent=call.idempotent):
+            with attempt:
+                if self.limiter is not None:
+                    self.limiter.acquire()
+                started = time.perf_counter()
+                self.calls += 1
+                number = attempt.retry_state.attempt_number
+                try:
+                    response = self._http.request(**self._request_args(call))
+                except httpx.TransportError as error:
+                    self._log(call, type(error).__name__, started, number)
+                    raise self._transport_error(error, call) from None
+                self._log(call, response.status_code, started, number)
+                return self._parse(response, call)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        """Close the HTTP client (if this object created it)."""
+        if self._owned:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient(BaseClient):
+    """The async twin over :class:`httpx.AsyncClient` (same method names, ``aclose``)."""
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **config: Any,
+    ) -> None:
+        super().__init__(**config)
+        self._owned = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, transport=transport)
+
+    async def request(self, call: Call) -> Any:
+        """Make ``call`` with retries and the rate limit; returns the parsed payload."""
+        async for attempt in self.retry.async_retrying(idempotent=call.idempotent):
+            with attempt:
+                if self.limiter is not None:
+                    await self.limiter.aacquire()
+                started = time.perf_counter()
+                self.calls += 1
+                number = attempt.retry_state.attempt_number
+                try:
+                    response = await self._http.request(**self._request_args(call))
+                except httpx.TransportError as error:
+                    self._log(call, type(error).__name__, started, number)
+                    raise self._transport_error(error, call) from None
+                self._log(call, response.status_code, started, number)
+                return self._parse(response, call)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def aclose(self) -> None:
+        """Close the HTTP client (if this object created it)."""
+        if self._owned:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,102 @@
+"""A client-side token bucket that keeps an account under its API limit by construction.
+
+One :class:`RateLimiter` per account is shared by the sync and async twins and
+by every thread: BaseLinker blocks a whole account for minutes when it sees
+more than 100 requests a minute, so being polite is not optional.
+
+>>> limiter = RateLimiter(rate=2, per=1.0, clock=FakeClock())
+>>> [limiter.acquire() for _ in range(3)]   # seconds waited before each call
+[0.0, 0.0, 0.5]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+
+from ecomflow.errors import ConfigurationError
+
+__all__ = ["FakeClock", "RateLimiter"]
+
+
+class FakeClock:
+    """A monotonic clock whose ``sleep`` only moves time (tests and benchmarks)."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        """The current fake time in seconds."""
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Advance the fake time instead of waiting."""
+        with self._lock:
+            self.now += max(0.0, seconds)
+
+
+class RateLimiter:
+    """Token bucket: at most ``rate`` calls per ``per`` seconds, bursts up to ``burst``.
+
+    ``burst`` defaults to ``rate``, which keeps any window of ``per`` seconds
+    within ``rate`` calls. ``clock`` (anything with ``monotonic()`` and
+    ``sleep()``) lets tests and benchmarks run on fake time.
+    """
+
+    def __init__(
+        self,
+        rate: int,
+        per: float = 60.0,
+        *,
+        burst: int | None = None,
+        clock: object | None = None,
+    ) -> None:
+        if rate <= 0 or per <= 0:
+            raise ConfigurationError("RateLimiter needs a positive rate and period.")
+        self.rate = rate
+        self.per = per
+        self.capacity = float(burst if burst is not None else rate)
+        self._monotonic: Callable[[], float] = getattr(clock, "monotonic", time.monotonic)
+        self._sleep: Callable[[float], None] = getattr(clock, "sleep", time.sleep)
+        self._fake = clock is not None
+        self._tokens = self.capacity
+        self._stamp = self._monotonic()
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def _reserve(self) -> float:
+        """Take a token now or book one in the future; returns the wait in seconds."""
+        with self._lock:
+            now = self._monotonic()
+            self._tokens = min(
+                self.capacity, self._tokens + (now - self._stamp) * self.rate / self.per
+            )
+            self._stamp = now
+            self._tokens -= 1.0
+            wait = 0.0 if self._tokens >= 0 else -self._tokens * self.per / self.rate
+            self.waited += wait
+            return wait
+
+    def acquire(self) -> float:
+        """Block until a call is allowed; returns how long it waited."""
+        wait = self._reserve()
+        if wait:
+            self._sleep(wait)
+        return wait
+
+    async def aacquire(self) -> float:
+        """Wait (without blocking the event loop) until a call is allowed."""
+        wait = self._reserve()
+        if wait:
+            if self._fake:
+                self._sleep(wait)
+            else:
+                await asyncio.sleep(wait)
+        return wait
+
+    def __repr__(self) -> str:
+        return f"RateLimiter({self.rate}/{self.per:g}s)"
