@@ -29,11 +29,14 @@ from ecomflow.errors import (
 from ecomflow.http.ratelimit import RateLimiter
 from ecomflow.http.retry import RetryPolicy
 
-__all__ = ["AsyncClient", "BaseClient", "Call", "Client", "redact"]
+__all__ = ["MALFORMED", "AsyncClient", "BaseClient", "Call", "Client", "redact"]
 
 logger = logging.getLogger("ecomflow.http")
 
 _MASK = "***"
+
+#: The error code of a 2xx answer whose body is not valid JSON (retried when idempotent).
+MALFORMED = "MALFORMED_RESPONSE"
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
@@ -156,6 +159,7 @@ class BaseClient:
             raise RemoteAPIError(
                 f"malformed or truncated JSON ({len(response.content)} bytes); the API may be "
                 "having trouble, retry later",
+                code=MALFORMED,
                 status=status,
                 body=body,
                 request_id=request_id,

@@ -4,9 +4,14 @@ One :class:`RateLimiter` per account is shared by the sync and async twins and
 by every thread: BaseLinker blocks a whole account for minutes when it sees
 more than 100 requests a minute, so being polite is not optional.
 
->>> limiter = RateLimiter(rate=2, per=1.0, clock=FakeClock())
+>>> limiter = RateLimiter(rate=2, per=1.0, burst=2, clock=FakeClock())
 >>> [limiter.acquire() for _ in range(3)]   # seconds waited before each call
 [0.0, 0.0, 0.5]
+
+In any window of ``per`` seconds a bucket lets through at most ``rate + burst``
+calls (the burst, plus what refills during the window). The default burst is
+a tenth of the rate, so ``RateLimiter(90, 60)`` never exceeds 99 calls in any
+minute — under BaseLinker's 100 by construction.
 """
 
 from __future__ import annotations
@@ -40,11 +45,11 @@ class FakeClock:
 
 
 class RateLimiter:
-    """Token bucket: at most ``rate`` calls per ``per`` seconds, bursts up to ``burst``.
+    """Token bucket: ``rate`` calls per ``per`` seconds on average, bursts up to ``burst``.
 
-    ``burst`` defaults to ``rate``, which keeps any window of ``per`` seconds
-    within ``rate`` calls. ``clock`` (anything with ``monotonic()`` and
-    ``sleep()``) lets tests and benchmarks run on fake time.
+    Any window of ``per`` seconds holds at most ``rate + burst`` calls; ``burst``
+    defaults to ``max(1, rate // 10)``. ``clock`` (anything with ``monotonic()``
+    and ``sleep()``) lets tests and benchmarks run on fake time.
     """
 
     def __init__(
@@ -59,10 +64,12 @@ class RateLimiter:
             raise ConfigurationError("RateLimiter needs a positive rate and period.")
         self.rate = rate
         self.per = per
-        self.capacity = float(burst if burst is not None else rate)
+        self.capacity = float(burst if burst is not None else max(1, rate // 10))
         self._monotonic: Callable[[], float] = getattr(clock, "monotonic", time.monotonic)
         self._sleep: Callable[[float], None] = getattr(clock, "sleep", time.sleep)
         self._fake = clock is not None
+        if self.capacity < 1:
+            raise ConfigurationError("RateLimiter burst must be at least 1.")
         self._tokens = self.capacity
         self._stamp = self._monotonic()
         self._lock = threading.Lock()
@@ -98,5 +105,10 @@ class RateLimiter:
                 await asyncio.sleep(wait)
         return wait
 
+    @property
+    def window_limit(self) -> int:
+        """The most calls any window of ``per`` seconds can hold."""
+        return int(self.rate + self.capacity)
+
     def __repr__(self) -> str:
-        return f"RateLimiter({self.rate}/{self.per:g}s)"
+        return f"RateLimiter({self.rate}/{self.per:g}s, burst {self.capacity:g})"

@@ -39,7 +39,7 @@ class RetryPolicy:
     cap: float = 30.0
     jitter: float = 0.5
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
-    retry_codes: frozenset[str] = frozenset()
+    retry_codes: frozenset[str] = frozenset({"MALFORMED_RESPONSE"})
     sleep: Callable[[float], None] | None = field(default=None, compare=False)
     rng: random.Random = field(default_factory=random.Random, compare=False)
 

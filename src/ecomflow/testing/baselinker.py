@@ -67,6 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
             parameters = json.loads((form.get("parameters") or ["{}"])[0] or "{}")
         except json.JSONDecodeError:
             parameters = None
+        with fake._lock:
+            fake.calls[method] += 1  # every request counts, answered or not
         fault = fake._take_fault(method)
         if fault is not None and (
             fault.kind in ("reset", "timeout") or isinstance(fault.kind, int)
@@ -318,7 +320,6 @@ class FakeBaseLinker:
 
     def _dispatch(self, method: str, token: str, parameters: Any) -> dict[str, Any]:
         with self._lock:
-            self.calls[method] += 1
             if token != self.token:
                 return self._error("ERROR_BAD_TOKEN", "Invalid user token")
             if self._rate_limited():
