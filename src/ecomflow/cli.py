@@ -18,7 +18,7 @@ from ecomflow.money import Money
 from ecomflow.orders import OrderFlow, ShipmentRef
 from ecomflow.testing import FrozenClock, sample_order
 
-__all__ = ["app", "demo", "main"]
+__all__ = ["adapters", "app", "demo", "main"]
 
 app = typer.Typer(
     name="ecomflow",
@@ -89,6 +89,31 @@ def demo(
     console.print(table)
     total = Money.sum((o.total for o in orders), "PLN")
     console.print(f"{len(orders)} orders, value {total.format('pl_PL' if lang == 'pl' else 'en')}")
+
+
+@app.command()
+def adapters() -> None:
+    """List the adapter plugins: loaded ones, and those that failed to load (with why)."""
+    from ecomflow.adapters import available  # noqa: PLC0415 - keeps `ecomflow --help` fast
+
+    table = Table(title="ecomflow adapters (entry-point group 'ecomflow.adapters')")
+    for column in ("id", "label", "capabilities", "status", "source"):
+        table.add_column(column)
+    for plugin in available():
+        if plugin.info is None:
+            table.add_row(
+                plugin.id, "[red]failed to load[/red]", plugin.error or "", "", plugin.source
+            )
+        else:
+            info = plugin.info
+            table.add_row(
+                info.id,
+                info.label,
+                ", ".join(sorted(info.capabilities)),
+                info.status,
+                plugin.source,
+            )
+    Console().print(table)
 
 
 def main() -> None:
