@@ -29,6 +29,7 @@ only in their message, and the message says what to do next::
     │   │   ├── AuthenticationFailed  bad token or key
     │   │   ├── NotFound              the remote object does not exist
     │   │   └── InvalidRequest        the remote API rejected the input
+    │   │       └── LabelNotReady     the carrier has not made the label yet
     │   └── PluginError               an adapter plugin is missing or failed to load
     └── SignatureVerificationError    a webhook that cannot be trusted
 
@@ -59,6 +60,7 @@ __all__ = [
     "InsufficientStock",
     "InvalidRequest",
     "InvalidTransition",
+    "LabelNotReady",
     "NotFound",
     "PluginError",
     "RateLimited",
@@ -414,6 +416,10 @@ class InvalidRequest(RemoteAPIError):
     ) -> None:
         self.details = dict(details or {})
         super().__init__(message, **kwargs)
+
+
+class LabelNotReady(InvalidRequest):
+    """The shipment is not confirmed yet, so there is no label; wait and ask again."""
 
 
 class PluginError(AdapterError):

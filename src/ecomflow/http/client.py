@@ -109,6 +109,16 @@ class BaseClient:
         """Turn an API-level error inside a 2xx body into an exception (override)."""
         return payload
 
+    def error_fields(
+        self, response: httpx.Response
+    ) -> tuple[str | None, str | None, dict[str, Any]]:
+        """(message, API error code, details) of an error answer (override for odd shapes)."""
+        return _error_message(response), None, _details(response)
+
+    def refine_error(self, error: RemoteAPIError, call: Call) -> RemoteAPIError:
+        """A more specific error for an adapter's known codes (override)."""
+        return error
+
     # -- shared pure code ------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
@@ -135,22 +145,7 @@ class BaseClient:
         body = self._redact(response.text)
         request_id = response.headers.get("x-request-id")
         if status >= 400:
-            message = self._redact(_error_message(response) or response.reason_phrase)
-            common: dict[str, Any] = {
-                "status": status,
-                "body": body,
-                "request_id": request_id,
-                "endpoint": call.endpoint,
-            }
-            if status == 429:
-                raise RateLimited(message, retry_after=_retry_after(response), **common)
-            if status in (401, 403):
-                raise AuthenticationFailed(message, **common)
-            if status == 404:
-                raise NotFound(message, **common)
-            if status in (400, 409, 422):
-                raise InvalidRequest(message, details=_details(response), **common)
-            raise RemoteAPIError(message, **common)
+            raise self.refine_error(self._http_error(response, body, request_id, call), call)
         if not response.content:
             return None
         try:
@@ -166,6 +161,29 @@ class BaseClient:
                 endpoint=call.endpoint,
             ) from None
         return self.check_payload(payload, response, call)
+
+    def _http_error(
+        self, response: httpx.Response, body: str, request_id: str | None, call: Call
+    ) -> RemoteAPIError:
+        status = response.status_code
+        text, code, details = self.error_fields(response)
+        message = self._redact(text or response.reason_phrase)
+        common: dict[str, Any] = {
+            "status": status,
+            "code": code,
+            "body": body,
+            "request_id": request_id,
+            "endpoint": call.endpoint,
+        }
+        if status == 429:
+            return RateLimited(message, retry_after=_retry_after(response), **common)
+        if status in (401, 403):
+            return AuthenticationFailed(message, **common)
+        if status == 404:
+            return NotFound(message, **common)
+        if status in (400, 409, 422):
+            return InvalidRequest(message, details=details, **common)
+        return RemoteAPIError(message, **common)
 
     def _log(self, call: Call, status: int | str, started: float, attempt: int) -> None:
         logger.debug(

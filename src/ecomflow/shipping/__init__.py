@@ -13,6 +13,8 @@ from ecomflow.shipping.selection import (
     select_service,
     ship_date,
 )
+from ecomflow.shipping.shipments import Label, LabelFormat, LabelSize, Shipment
+from ecomflow.shipping.tracking import TrackingEvent, TrackingStatus
 
 __all__ = [
     "Box",
@@ -21,14 +23,20 @@ __all__ = [
     "CarrierService",
     "Catalogue",
     "Item",
+    "Label",
+    "LabelFormat",
+    "LabelSize",
     "PackedParcel",
     "Parcel",
     "PriceBracket",
     "Promise",
     "Selection",
     "SelectionPolicy",
+    "Shipment",
     "ShipmentRequest",
     "SizeClass",
+    "TrackingEvent",
+    "TrackingStatus",
     "choose_box",
     "promise",
     "quote",

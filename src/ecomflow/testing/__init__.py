@@ -6,5 +6,6 @@ These are products too: the demo, ecomflow's own tests and users' tests use them
 from ecomflow.testing.baselinker import FakeBaseLinker
 from ecomflow.testing.clock import FrozenClock
 from ecomflow.testing.orders import sample_order
+from ecomflow.testing.shipx import FakeShipX
 
-__all__ = ["FakeBaseLinker", "FrozenClock", "sample_order"]
+__all__ = ["FakeBaseLinker", "FakeShipX", "FrozenClock", "sample_order"]
