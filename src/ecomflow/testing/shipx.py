@@ -409,8 +409,11 @@ class FakeShipX:
 
     def _find(self, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
         with self._lock:
-            items = [self._confirm(sid) for sid in list(self.shipments)]
-        for key in ("reference", "status", "tracking_number"):
+            items = list(self.shipments.values())
+            if "reference" in query:
+                items = [s for s in items if str(s.get("reference")) == query["reference"]]
+            items = [self._confirm(s["id"]) for s in items]
+        for key in ("status", "tracking_number"):
             if key in query:
                 items = [s for s in items if str(s.get(key)) == query[key]]
         return 200, {
