@@ -19,8 +19,10 @@ PARCEL = Parcel(weight_kg="1.2", length_cm=30, width_cm=20, height_cm=6)
 
 
 def requests(count: int, prefix: str) -> list[ShipmentRequest]:
-    return [ShipmentRequest.from_order(sample_order(f"{prefix}{i}", method="parcel_locker"),
-                                       [PARCEL]) for i in range(count)]
+    return [
+        ShipmentRequest.from_order(sample_order(f"{prefix}{i}", method="parcel_locker"), [PARCEL])
+        for i in range(count)
+    ]
 
 
 def run_sync(fake: FakeShipX, work: list[ShipmentRequest]) -> float:
