@@ -70,10 +70,26 @@ class SqliteStore:
         """A write transaction (``BEGIN IMMEDIATE``) on this thread's connection.
 
         Yields a cursor; commits when the block ends, rolls back on an exception.
-        Other components use this for their own tables in the same file.
+        Other components use this for their own tables in the same file. Opened
+        inside another transaction it becomes a savepoint of it, so a ledger
+        operation and an order update can commit together.
         """
         conn = self._connection()
         cursor = conn.cursor()
+        if conn.in_transaction:
+            depth = getattr(self._local, "depth", 0) + 1
+            self._local.depth = depth
+            cursor.execute(f"SAVEPOINT ecomflow_{depth}")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute(f"ROLLBACK TO ecomflow_{depth}")
+                raise
+            finally:
+                cursor.execute(f"RELEASE ecomflow_{depth}")
+                self._local.depth = depth - 1
+                cursor.close()
+            return
         cursor.execute("BEGIN IMMEDIATE")
         try:
             yield cursor
