@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,10 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from ecomflow._version import __version__
-from ecomflow.errors import InvalidTransition
-from ecomflow.money import Money
-from ecomflow.orders import OrderFlow, ShipmentRef
-from ecomflow.testing import FrozenClock, sample_order
 
 __all__ = ["adapters", "app", "demo", "main"]
 
@@ -46,49 +43,39 @@ def _root(
 
 @app.command()
 def demo(
-    lang: Annotated[str, typer.Option(help="Language of labels: pl or en.")] = "pl",
+    orders: Annotated[int, typer.Option(help="Orders in the simulated day.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same day).")] = 7,
+    date: Annotated[
+        str, typer.Option("--date", help="The simulated day (YYYY-MM-DD).")
+    ] = "2026-12-23",
+    db: Annotated[Path, typer.Option(help="SQLite file; re-running continues it.")] = Path(
+        "ecomflow-demo.db"
+    ),
+    lang: Annotated[str, typer.Option(help="Language of the sample messages: pl or en.")] = "pl",
 ) -> None:
-    """Take sample orders through the order lifecycle and print their audit trail."""
-    console = Console()
-    clock = FrozenClock(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
-    orders = [
-        sample_order("1001", paid=True, method="parcel_locker"),
-        sample_order("1002", cod=True),
-        sample_order("1003", lines={"DESK-OAK": (1, "1499.00")}),
-    ]
-    for order in orders:
-        flow = OrderFlow(order, clock=clock)
-        try:
-            flow.pay(reason="payment booked", actor="webhook:payments")
-            clock.advance(minutes=5)
-            flow.mark_ready(reason="rule paid-inpost-under-500", actor="rule:paid-inpost")
-            order.reservation_id = f"res-{order.id}"
-            flow.pack(reason="all SKUs scanned", actor="user:packer")
-            order.shipment = ShipmentRef(carrier="inpost", tracking_number=f"6{order.id[-4:]}00")
-            clock.advance(minutes=30)
-            flow.ship(reason="label created", actor="carrier:inpost")
-            clock.advance(timedelta(days=1))
-            flow.deliver(reason="tracking: delivered", actor="webhook:inpost")
-        except InvalidTransition as refused:
-            flow.hold(getattr(refused, "reason", str(refused)), actor="system")
+    """Run a simulated shop day through the real Orchestrator against local fake servers."""
+    from ecomflow.demo import run_demo  # noqa: PLC0415 - keeps `ecomflow --help` fast
 
-    table = Table(title="ecomflow demo — audit trail")
-    for column in ("order", "at (UTC)", "from", "to", "event", "actor", "reason"):
-        table.add_column(column)
-    for order in orders:
-        for record in order.history:
-            table.add_row(
-                order.id,
-                record.at.strftime("%Y-%m-%d %H:%M"),
-                OrderFlow.label(record.source, lang),
-                OrderFlow.label(record.target, lang),
-                record.event,
-                record.actor,
-                record.reason or "",
-            )
-    console.print(table)
-    total = Money.sum((o.total for o in orders), "PLN")
-    console.print(f"{len(orders)} orders, value {total.format('pl_PL' if lang == 'pl' else 'en')}")
+    console = Console()
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{date!r} is not a date like 2026-12-23", param_hint="--date"
+        ) from None
+    if lang not in ("pl", "en"):
+        raise typer.BadParameter("use pl or en", param_hint="--lang")
+    console.print(f"[bold]ecomflow demo[/bold]: {orders} orders on {day}, store {db}")
+    result = run_demo(orders=orders, seed=seed, day=day, db=db, lang=lang, console=console)
+    console.print(result.report.table())
+    console.print(f"[bold]Sample messages ({lang})[/bold]")
+    for sample in result.samples:
+        console.print(sample, "\n")
+    for name, passed in result.checks.items():
+        console.print(("[green]✓[/green] " if passed else "[red]✗[/red] ") + name)
+    console.print(f"oversold: {result.report.oversold}")
+    if not result.ok:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -86,6 +86,7 @@ class Orchestrator:
         status_map: channel statuses for write-back.
         notifier: where customer messages go.
         parcels: how an order becomes parcels (default: :func:`default_parcel`).
+        opening: local time labels start being bought on a ship date.
     """
 
     def __init__(
@@ -104,6 +105,7 @@ class Orchestrator:
         clock: Clock = utc_now,
         parcels: Callable[[Order], list[Parcel]] | None = None,
         max_attempts: int = 5,
+        opening: time = time(8, 0),
     ) -> None:
         self.repository = repository
         self.ledger = ledger
@@ -118,6 +120,7 @@ class Orchestrator:
         self.clock = clock
         self.parcels = parcels or (lambda order: [default_parcel(order)])
         self.max_attempts = max_attempts
+        self.opening = opening
         self.api_failures = 0
 
     # -- intake ---------------------------------------------------------------------------
@@ -195,8 +198,17 @@ class Orchestrator:
         """Move the order as far as it can go now, recording each step and its reason."""
         return self._change(order_id, self._advance)
 
-    def _effect(self, unit: Unit, effect_kind: str, order: Order, key: str, **payload: Any) -> None:
-        unit.add(Effect(key, effect_kind, order.id, payload), self.clock())
+    def _effect(
+        self,
+        unit: Unit,
+        effect_kind: str,
+        order: Order,
+        key: str,
+        *,
+        not_before: datetime | None = None,
+        **payload: Any,
+    ) -> None:
+        unit.add(Effect(key, effect_kind, order.id, payload, not_before=not_before), self.clock())
 
     def _message(
         self, unit: Unit, order: Order, kind: MessageKind, key: str | None = None, **context: Any
@@ -242,7 +254,8 @@ class Orchestrator:
             if order.reservation_id:
                 self.ledger.confirm(order.id, key=f"confirm:{order.id}")
         if order.status is OrderStatus.PAID:
-            self._promise(order, unit)
+            if not self._promise(order, unit, flow):
+                return
             moved = False
             if self.rules is not None:
                 apply_outcome(self.rules.evaluate(order, now=now), flow)
@@ -256,17 +269,26 @@ class Orchestrator:
             "pack"
         ):
             flow.pack(reason="reservation confirmed", actor="orchestrator")
-            self._effect(unit, "create_shipment", order, f"ship:{order.id}")
+            # The label is bought on the ship date (after the cut-off: the next working day).
+            ship_day = _date(unit.record(f"ship_date:{order.id}"))
+            opening = (
+                datetime.combine(ship_day, self.opening, tzinfo=self.calendar.zone)
+                if ship_day
+                else None
+            )
+            self._effect(unit, "create_shipment", order, f"ship:{order.id}", not_before=opening)
 
-    def _promise(self, order: Order, unit: Unit) -> None:
-        parcels = self.parcels(order)
-        request = ShipmentRequest.from_order(order, parcels)
+    def _promise(self, order: Order, unit: Unit, flow: OrderFlow) -> bool:
+        """Choose the service and promise dates; hold the order when no service can carry it."""
+        request = ShipmentRequest.from_order(order, self.parcels(order))
         selection = select_service(
             request, self.catalogue, now=order.paid_at or self.clock(), calendar=self.calendar
         )
-        if selection.chosen is not None:
-            order.delivery.service_id = selection.chosen.service_id
-            order.delivery.carrier = order.delivery.carrier or selection.chosen.service.carrier
+        if selection.chosen is None:
+            flow.hold(f"no carrier service: {selection.reason}", actor="shipping")
+            return False
+        order.delivery.service_id = selection.chosen.service_id
+        order.delivery.carrier = order.delivery.carrier or selection.chosen.service.carrier
         self._message(
             unit,
             order,
@@ -274,8 +296,9 @@ class Orchestrator:
             ship_date=str(selection.ship_date or ""),
             delivery_date=str(selection.promised_delivery or ""),
         )
-        if selection.promised_delivery:
-            unit.put_record(f"promise:{order.id}", selection.promised_delivery.isoformat())
+        unit.put_record(f"ship_date:{order.id}", selection.chosen.ship_date.isoformat())
+        unit.put_record(f"promise:{order.id}", selection.chosen.promised_delivery.isoformat())
+        return True
 
     # -- effects ----------------------------------------------------------------------
 

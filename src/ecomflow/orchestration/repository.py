@@ -66,6 +66,7 @@ class Effect:
     attempts: int = 0
     state: str = "pending"
     error: str | None = None
+    not_before: datetime | None = None
 
 
 class Unit:
@@ -126,8 +127,12 @@ class Unit:
     # -- outbox and records ------------------------------------------------------------
 
     def add(self, effect: Effect, now: datetime) -> bool:
-        """Queue ``effect`` unless its key was queued before; ``True`` when added."""
+        """Queue ``effect`` unless its key was queued before; ``True`` when added.
+
+        It becomes due at ``effect.not_before`` (default: now).
+        """
         payload = json.dumps(effect.payload, default=str)
+        due = max(now, effect.not_before or now)
         if self._memory is not None:
             box = self._memory["outbox"]
             if any(e.key == effect.key for e in box.values()):
@@ -136,12 +141,12 @@ class Unit:
             box[new_id] = Effect(
                 effect.key, effect.kind, effect.order_id, json.loads(payload), id=new_id
             )
-            self._memory["due"][new_id] = now
+            self._memory["due"][new_id] = due
             return True
         cursor = self._run(
             "INSERT INTO ef_outbox (key, kind, order_id, payload, state, attempts, not_before, "
             "created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (key) DO NOTHING",
-            (effect.key, effect.kind, effect.order_id, payload, to_db_time(now), to_db_time(now)),
+            (effect.key, effect.kind, effect.order_id, payload, to_db_time(due), to_db_time(now)),
         )
         return bool(cursor.rowcount == 1)
 

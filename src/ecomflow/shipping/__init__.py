@@ -2,6 +2,7 @@
 
 from ecomflow.shipping.boxes import Box, BoxChoice, Item, PackedParcel, choose_box
 from ecomflow.shipping.catalogue import CarrierService, Catalogue, PriceBracket, SizeClass
+from ecomflow.shipping.exceptions import TrackingException, find_exceptions
 from ecomflow.shipping.request import Parcel, ShipmentRequest
 from ecomflow.shipping.selection import (
     Candidate,
@@ -36,8 +37,10 @@ __all__ = [
     "ShipmentRequest",
     "SizeClass",
     "TrackingEvent",
+    "TrackingException",
     "TrackingStatus",
     "choose_box",
+    "find_exceptions",
     "promise",
     "quote",
     "select_service",

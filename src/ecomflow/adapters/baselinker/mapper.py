@@ -127,7 +127,7 @@ def to_order(
         email=bl.email or None,
     )
     billing = None
-    if bl.invoice_address or bl.invoice_fullname or bl.invoice_company:
+    if bl.invoice_address:
         billing = Address(
             name=bl.invoice_fullname or bl.delivery_fullname,
             company=bl.invoice_company or None,

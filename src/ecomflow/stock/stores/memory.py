@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ecomflow.stock.models import Backorder, Movement, MovementKind, Reservation
-from ecomflow.stock.stores.base import IdempotencyRecord, LevelRow, MovementDraft
+from ecomflow.stock.stores.base import IdempotencyRecord, LevelRow, MovementDraft, StoreKind
 
 __all__ = ["MemoryStore", "MemoryTx"]
 
@@ -176,7 +176,7 @@ class MemoryStore:
     ('memory', 'memory://')
     """
 
-    kind = "memory"
+    kind: StoreKind = "memory"
 
     def __init__(self, url: str = "memory://") -> None:
         self.url = url

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ecomflow.errors import ConfigurationError
+from ecomflow.stock.stores.base import StoreKind
 from ecomflow.stock.stores.sql import LEDGER_MIGRATIONS, Dialect, SqlLedgerTx, apply_migrations
 
 __all__ = ["PostgresStore"]
@@ -38,7 +39,7 @@ def _import_psycopg() -> Any:
 class PostgresStore:
     """A PostgreSQL database (``postgresql://user@host:port/db[?schema=name]``)."""
 
-    kind = "postgresql"
+    kind: StoreKind = "postgresql"
     dialect: Dialect = "postgresql"
 
     def __init__(self, url: str, *, connect_timeout: int = 10) -> None:

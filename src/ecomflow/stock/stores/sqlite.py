@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ecomflow.errors import ConfigurationError
+from ecomflow.stock.stores.base import StoreKind
 from ecomflow.stock.stores.sql import LEDGER_MIGRATIONS, Dialect, SqlLedgerTx, apply_migrations
 
 __all__ = ["SqliteStore"]
@@ -28,7 +29,7 @@ class SqliteStore:
         busy_timeout: seconds a writer waits for another before giving up.
     """
 
-    kind = "sqlite"
+    kind: StoreKind = "sqlite"
     dialect: Dialect = "sqlite"
 
     def __init__(self, path: str, *, url: str | None = None, busy_timeout: float = 30.0) -> None:
