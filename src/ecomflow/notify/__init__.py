@@ -1,6 +1,7 @@
 """Proactive customer messages (pl first, en too) and the customer-facing status wording."""
 
 from ecomflow.notify.catalog import LANGUAGES, catalog, language_of
+from ecomflow.notify.journal import JournalNotifier
 from ecomflow.notify.messages import (
     ConsoleNotifier,
     DelayReason,
@@ -17,6 +18,7 @@ __all__ = [
     "LANGUAGES",
     "ConsoleNotifier",
     "DelayReason",
+    "JournalNotifier",
     "Message",
     "MessageKind",
     "Notifier",

@@ -87,6 +87,8 @@ class Orchestrator:
         notifier: where customer messages go.
         parcels: how an order becomes parcels (default: :func:`default_parcel`).
         opening: local time labels start being bought on a ship date.
+        lease: seconds a claimed effect is reserved for this worker; after a crash
+            another worker takes it over when the lease ends.
     """
 
     def __init__(
@@ -106,6 +108,7 @@ class Orchestrator:
         parcels: Callable[[Order], list[Parcel]] | None = None,
         max_attempts: int = 5,
         opening: time = time(8, 0),
+        lease: float = 60.0,
     ) -> None:
         self.repository = repository
         self.ledger = ledger
@@ -121,6 +124,7 @@ class Orchestrator:
         self.parcels = parcels or (lambda order: [default_parcel(order)])
         self.max_attempts = max_attempts
         self.opening = opening
+        self.lease = lease
         self.api_failures = 0
 
     # -- intake ---------------------------------------------------------------------------
@@ -307,7 +311,7 @@ class Orchestrator:
         report = DispatchReport()
         while True:
             now = self.clock()
-            batch = self.repository.claim(now, limit=min(limit, 100))
+            batch = self.repository.claim(now, limit=min(limit, 20), lease=self.lease)
             if not batch:
                 return report
             for effect in batch:
