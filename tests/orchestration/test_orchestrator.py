@@ -150,7 +150,7 @@ def test_failed_effects_are_retried_then_parked(world: dict[str, Any]) -> None:
     bl, sx, orchestrator = world["bl"], world["sx"], world["o"]
     locker_order(bl)
     orchestrator.sync()
-    sx.inject("find_shipments", 500, times=100)
+    sx.inject("create_shipment", 500, times=100)
     orchestrator.max_attempts = 2
     first = orchestrator.dispatch()
     assert first.retried >= 1

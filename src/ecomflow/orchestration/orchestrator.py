@@ -14,6 +14,7 @@ queued — never a lost order, a second label or a second message:
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -347,9 +348,20 @@ class Orchestrator:
         elif effect.kind == "write_status":
             self.channels[order.channel].write_status(order, effect.payload["channel_status"])
         elif effect.kind == "write_tracking":
-            self.channels[order.channel].write_tracking(
-                order, effect.payload["carrier"], effect.payload["tracking_number"]
-            )
+            channel = self.channels[order.channel]
+            record = getattr(channel, "record_package", None)
+            if record is not None:  # BaseLinker: skip the look-up on a first attempt
+                record(
+                    order.channel_order_id,
+                    effect.payload["carrier"],
+                    effect.payload["tracking_number"],
+                    pickup_date=order.updated_at or order.created_at,
+                    first_attempt=self._first_attempt(f"attempt:{effect.key}"),
+                )
+            else:
+                channel.write_tracking(
+                    order, effect.payload["carrier"], effect.payload["tracking_number"]
+                )
         elif effect.kind == "send_message":
             kind = MessageKind(effect.payload["kind"])
             reason = effect.payload.get("reason")
@@ -367,10 +379,24 @@ class Orchestrator:
         else:
             raise ValueError(f"unknown effect kind {effect.kind!r}")
 
+    def _first_attempt(self, name: str) -> bool:
+        """Durably note an attempt before making it; ``True`` when none was noted before.
+
+        The note is committed before the remote call, so after a crash the next
+        attempt knows to look for what the first one may have created.
+        """
+        with self.repository.unit() as unit:
+            return unit.first_time(name)
+
     def _ship(self, order: Order) -> None:
         if order.shipment is None or not order.shipment.tracking_number:
             request = ShipmentRequest.from_order(order, self.parcels(order))
-            shipment = self.carrier.create_shipment(request)
+            create = self.carrier.create_shipment
+            first = self._first_attempt(f"attempt:ship:{order.id}")
+            if "first_attempt" in inspect.signature(create).parameters:
+                shipment = create(request, first_attempt=first)
+            else:  # a carrier without the hint guards by itself
+                shipment = create(request)
             if not shipment.tracking_number:
                 shipment = self.carrier.wait_until_confirmed(shipment.id)
         else:

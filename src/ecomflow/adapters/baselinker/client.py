@@ -316,10 +316,20 @@ class BaseLinkerClient(_BaseLinkerWire, Client):
         return self._send("createPackageManual", params, idempotent=False)
 
     def record_package(
-        self, order_id: int | str, courier_code: str, package_number: str, *, pickup_date: datetime
+        self,
+        order_id: int | str,
+        courier_code: str,
+        package_number: str,
+        *,
+        pickup_date: datetime,
+        first_attempt: bool = False,
     ) -> dict[str, Any]:
-        """Record a shipment exactly once: look for it first, and again after a lost answer."""
-        for package in self.get_order_packages(order_id):
+        """Record a shipment exactly once: look for it first, and again after a lost answer.
+
+        ``first_attempt=True`` skips the first look-up (the caller knows no earlier
+        attempt was made).
+        """
+        for package in [] if first_attempt else self.get_order_packages(order_id):
             if package.get("courier_package_nr") == package_number:
                 return package
         try:

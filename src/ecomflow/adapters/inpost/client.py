@@ -184,10 +184,15 @@ class InPostClient(_ShipXWire, Client):
         """The live shipment with this reference, if one exists."""
         return self._pick(self.request(self._find_call(reference)), reference)
 
-    def create_shipment(self, request: ShipmentRequest) -> Shipment:
-        """Create exactly one shipment for ``request`` (see the module docstring)."""
+    def create_shipment(self, request: ShipmentRequest, *, first_attempt: bool = False) -> Shipment:
+        """Create exactly one shipment for ``request`` (see the module docstring).
+
+        ``first_attempt=True`` skips the look-up before creating: pass it only
+        when the caller knows (from its own durable record) that no earlier
+        attempt for this reference was made.
+        """
         body = create_payload(request)
-        existing = self.find_shipment(request.reference)
+        existing = None if first_attempt else self.find_shipment(request.reference)
         if existing is not None:
             return existing
         call = Call("POST", self._org("/shipments"), "create_shipment", json=body, idempotent=False)
@@ -339,10 +344,12 @@ class AsyncInPostClient(_ShipXWire, AsyncClient):
         """The live shipment with this reference, if one exists."""
         return self._pick(await self.request(self._find_call(reference)), reference)
 
-    async def create_shipment(self, request: ShipmentRequest) -> Shipment:
-        """Create exactly one shipment for ``request``."""
+    async def create_shipment(
+        self, request: ShipmentRequest, *, first_attempt: bool = False
+    ) -> Shipment:
+        """Create exactly one shipment for ``request`` (``first_attempt``: see the sync twin)."""
         body = create_payload(request)
-        existing = await self.find_shipment(request.reference)
+        existing = None if first_attempt else await self.find_shipment(request.reference)
         if existing is not None:
             return existing
         call = Call("POST", self._org("/shipments"), "create_shipment", json=body, idempotent=False)
