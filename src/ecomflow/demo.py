@@ -32,7 +32,7 @@ from ecomflow.notify import MessageKind, RecordingNotifier, render
 from ecomflow.orchestration import Orchestrator, OrderRepository
 from ecomflow.orders import OrderStatus
 from ecomflow.rules import RuleSet
-from ecomflow.shipping import Catalogue, find_exceptions
+from ecomflow.shipping import Catalogue
 from ecomflow.stock import StockLedger, open_store
 from ecomflow.testing import FakeBaseLinker, FakeShipX, FrozenClock
 
@@ -239,9 +239,10 @@ def run_demo(
                 _carrier_day(orchestrator, shipx, offset)
                 orchestrator.dispatch()
                 progress.advance(task)
+        stuck = orchestrator.check_exceptions()  # tracking polls: one delay message per incident
+        orchestrator.dispatch()
         every = orchestrator.repository.find()
-        stuck = find_exceptions(every, clock(), calendar)
-        result = _finish(orchestrator, ledger, notifier, every, bl, shipx, len(stuck), lang)
+        result = _finish(orchestrator, ledger, notifier, every, bl, shipx, stuck, lang)
         store.close()
     return result
 

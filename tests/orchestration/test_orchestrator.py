@@ -160,3 +160,42 @@ def test_failed_effects_are_retried_then_parked(world: dict[str, Any]) -> None:
     parked = orchestrator.repository.effects("needs_attention")
     assert [e.kind for e in parked] == ["create_shipment"]
     assert "RemoteAPIError" in (parked[0].error or "")
+
+
+def test_built_from_ecomflow_toml(tmp_path: Path) -> None:
+    from ecomflow.errors import ConfigurationError
+    from ecomflow.orchestration import OrchestratorConfig
+
+    with FakeBaseLinker(token="bl", rate_limit=100_000) as bl, FakeShipX(token="sx") as sx:
+        rules = Path(__file__).parents[2] / "examples" / "rules.toml"
+        config_file = tmp_path / "ecomflow.toml"
+        config_file.write_text(
+            f'store = "sqlite:///{tmp_path / "shop.db"}"\nrules = "{rules}"\n'
+            '[calendar]\nclosed = ["2026-11-26"]\n'
+            f'[baselinker]\ntoken = "bl"\nurl = "{bl.url}"\n'
+            f'[inpost]\ntoken = "sx"\norganization_id = {sx.organization_id}\nurl = "{sx.url}"\n',
+            encoding="utf-8",
+        )
+        config = OrchestratorConfig.from_toml(config_file)
+        orchestrator = Orchestrator.from_config(config)
+        orchestrator.ledger.receive("MUG-RED", 5)
+        locker_order(bl)
+        assert orchestrator.sync().new == 1
+        assert orchestrator.rules is not None
+        orchestrator.repository.store.close()
+        bad = tmp_path / "bad.toml"
+        bad.write_text('stroe = "x"\n', encoding="utf-8")
+        with pytest.raises(ConfigurationError, match="stroe"):
+            OrchestratorConfig.from_toml(bad)
+
+
+def test_polled_exceptions_send_one_delay_message_per_incident(world: dict[str, Any]) -> None:
+    bl, orchestrator, clock = world["bl"], world["o"], world["clock"]
+    locker_order(bl)
+    orchestrator.sync()
+    orchestrator.dispatch()
+    clock.advance(days=3)  # the label was never picked up
+    assert orchestrator.check_exceptions() == 1
+    assert orchestrator.check_exceptions() == 1  # polled again: the same incident
+    orchestrator.dispatch()
+    assert world["notifier"].by_kind()["delay"] == 1

@@ -1,5 +1,6 @@
 """Orchestration: the Orchestrator, the order repository and the outbox of side effects."""
 
+from ecomflow.orchestration.config import CalendarSettings, OrchestratorConfig
 from ecomflow.orchestration.orchestrator import (
     DispatchReport,
     Orchestrator,
@@ -9,9 +10,11 @@ from ecomflow.orchestration.orchestrator import (
 from ecomflow.orchestration.repository import Effect, OrderRepository, Unit
 
 __all__ = [
+    "CalendarSettings",
     "DispatchReport",
     "Effect",
     "Orchestrator",
+    "OrchestratorConfig",
     "OrderRepository",
     "SyncReport",
     "Unit",

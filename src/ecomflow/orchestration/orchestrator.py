@@ -26,12 +26,25 @@ from ecomflow.adapters.protocols import OrderSource
 from ecomflow.calendar import BusinessCalendar
 from ecomflow.checks import CheckPolicy, check_order, hold_if_needed
 from ecomflow.clock import Clock, utc_now
-from ecomflow.errors import ConcurrentUpdate, EcomflowError, InsufficientStock
+from ecomflow.errors import (
+    ConcurrentUpdate,
+    ConfigurationError,
+    EcomflowError,
+    InsufficientStock,
+)
 from ecomflow.notify import DelayReason, MessageKind, Notifier, RecordingNotifier, render
+from ecomflow.orchestration.config import OrchestratorConfig
 from ecomflow.orchestration.repository import Effect, OrderRepository, Unit
 from ecomflow.orders import Order, OrderFlow, OrderStatus, ShipmentRef, StatusMap, Tag, auto_tags
 from ecomflow.rules import RuleSet, apply_outcome
-from ecomflow.shipping import Catalogue, Parcel, ShipmentRequest, TrackingStatus, select_service
+from ecomflow.shipping import (
+    Catalogue,
+    Parcel,
+    ShipmentRequest,
+    TrackingStatus,
+    find_exceptions,
+    select_service,
+)
 from ecomflow.stock import StockLedger
 
 __all__ = ["DispatchReport", "Orchestrator", "SyncReport", "default_parcel"]
@@ -127,6 +140,46 @@ class Orchestrator:
         self.opening = opening
         self.lease = lease
         self.api_failures = 0
+
+    @classmethod
+    def from_config(
+        cls,
+        config: OrchestratorConfig,
+        *,
+        notifier: Notifier | None = None,
+        clock: Clock = utc_now,
+    ) -> Orchestrator:
+        """Build the whole thing from :class:`OrchestratorConfig` (``ecomflow.toml``)."""
+        from ecomflow.adapters.baselinker import BaseLinkerClient  # noqa: PLC0415
+        from ecomflow.adapters.inpost import InPostClient  # noqa: PLC0415
+        from ecomflow.stock import open_store  # noqa: PLC0415
+
+        if config.inpost is None:
+            raise ConfigurationError("ecomflow.toml needs an [inpost] section (the carrier).")
+        store = open_store(config.store)
+        channels: dict[str, OrderSource] = {}
+        if config.baselinker is not None:
+            channels[config.baselinker.channel] = BaseLinkerClient(config.baselinker)
+        calendar = BusinessCalendar(
+            config.calendar.country,
+            config.calendar.timezone,
+            closed=config.calendar.closed,
+            open=config.calendar.open,
+        )
+        return cls(
+            repository=OrderRepository(store),
+            ledger=StockLedger(store, clock=clock),
+            channels=channels,
+            carrier=InPostClient(config.inpost),
+            catalogue=Catalogue.from_toml(config.catalogue)
+            if config.catalogue
+            else Catalogue.example(),
+            calendar=calendar,
+            rules=RuleSet.load(config.rules) if config.rules else None,
+            status_map=StatusMap.from_toml(config.status_map) if config.status_map else None,
+            notifier=notifier,
+            clock=clock,
+        )
 
     # -- intake ---------------------------------------------------------------------------
 
@@ -502,6 +555,45 @@ class Orchestrator:
             event_id=event.event_id,
             carrier_status=shipment.carrier_status,
         )
+
+    def check_exceptions(self) -> int:
+        """Poll tracking of shipped orders; queue one delay message per incident.
+
+        Returns the number of incidents found now (new or already messaged).
+        """
+        shipped = self.repository.find(status=OrderStatus.SHIPPED.value)
+        tracking: dict[str, list[Any]] = {}
+        promises: dict[str, date] = {}
+        with self.repository.unit() as unit:
+            for order in shipped:
+                promised = _date(unit.record(f"promise:{order.id}"))
+                if promised is not None:
+                    promises[order.id] = promised
+        for order in shipped:
+            number = order.shipment.tracking_number if order.shipment else None
+            if number:
+                try:
+                    tracking[order.id] = self.carrier.get_tracking(number)
+                except EcomflowError as error:
+                    self.api_failures += 1
+                    logger.warning("tracking of %s failed: %s", order.id, error)
+        found = find_exceptions(
+            shipped, self.clock(), self.calendar, tracking=tracking, promises=promises
+        )
+        for incident in found:
+
+            def queue(order: Order, flow: OrderFlow, unit: Unit, i: Any = incident) -> None:
+                self._message(
+                    unit,
+                    order,
+                    MessageKind.DELAY,
+                    key=f"msg:delay:{i.key}",
+                    reason=i.reason.value,
+                    delivery_date=str(self.calendar.add_business_days(self.clock(), 1)),
+                )
+
+            self._change(incident.order_id, queue)
+        return len(found)
 
     def stuck(self, statuses: Sequence[OrderStatus] = (OrderStatus.ON_HOLD,)) -> list[Order]:
         """Orders waiting in the given statuses (default: on hold), for people to look at."""
