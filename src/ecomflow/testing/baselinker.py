@@ -22,14 +22,14 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from ecomflow.testing._server import Fault, LoopbackServer, send_fault
 
 __all__ = ["FakeBaseLinker", "Fault"]
 
@@ -38,21 +38,8 @@ _PDF = base64.b64encode(
 )
 
 
-@dataclass
-class Fault:
-    """A fault to inject for the next ``remaining`` calls of one method.
-
-    ``kind`` is an HTTP status (500, 502, 503), ``timeout``, ``malformed``,
-    ``truncated``, ``reset`` or ``drop_after_write`` (applied, then no answer).
-    """
-
-    kind: str | int
-    remaining: int = 1
-    delay: float = 2.0
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet (tests read counters, not logs)."""
@@ -67,13 +54,9 @@ class _Handler(BaseHTTPRequestHandler):
             parameters = json.loads((form.get("parameters") or ["{}"])[0] or "{}")
         except json.JSONDecodeError:
             parameters = None
-        with fake._lock:
-            fake.calls[method] += 1  # every request counts, answered or not
-        fault = fake._take_fault(method)
-        if fault is not None and (
-            fault.kind in ("reset", "timeout") or isinstance(fault.kind, int)
-        ):
-            self._fail(fault)
+        fault = fake._arrive(method)  # every request counts, answered or not
+        if fault is not None and fault.before_handling:
+            send_fault(self, fault)
             return
         answer = fake._dispatch(method, token, parameters)
         if fault is not None and fault.kind == "drop_after_write":
@@ -90,27 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _fail(self, fault: Fault) -> None:
-        if fault.kind == "reset":
-            self.connection.close()
-            return
-        if fault.kind == "timeout":
-            time.sleep(fault.delay)
-            self.connection.close()
-            return
-        body = b"<html>Bad Gateway</html>"
-        self.send_response(int(fault.kind))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeBaseLinker
-
-
-class FakeBaseLinker:
+class FakeBaseLinker(LoopbackServer):
     """A stateful BaseLinker API on ``127.0.0.1`` (a random free port by default).
 
     Args:
@@ -130,12 +94,12 @@ class FakeBaseLinker:
         block_seconds: float = 300.0,
         clock: Callable[[], float] | None = None,
     ) -> None:
+        super().__init__(_Handler, port)
         self.token = token
         self.rate_limit = rate_limit
         self.rate_window = rate_window
         self.block_seconds = block_seconds
         self.clock = clock or time.monotonic
-        self.calls: Counter[str] = Counter()
         self.blocked_responses = 0
         self.orders: dict[int, dict[str, Any]] = {}
         self.statuses: list[dict[str, Any]] = [
@@ -168,62 +132,17 @@ class FakeBaseLinker:
         self.stock: dict[int, dict[str, dict[str, int]]] = {1: {}}
         self.packages: dict[int, list[dict[str, Any]]] = {}
         self.journal: list[dict[str, Any]] = []
-        self._faults: dict[str, deque[Fault]] = {}
         self._recent: deque[float] = deque()
         self._blocked_until = 0.0
         self._next_order = 5_000_000
         self._next_package = 900_000
-        self._lock = threading.RLock()
-        self._server = _Server(("127.0.0.1", port), _Handler)
-        self._server.fake = self
-        self._thread: threading.Thread | None = None
-
-    # -- life cycle ------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
         """The connector URL (``http://127.0.0.1:<port>/connector.php``)."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/connector.php"
-
-    def start(self) -> FakeBaseLinker:
-        """Serve in a background thread."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> FakeBaseLinker:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"{self.base_url}/connector.php"
 
     # -- test hooks --------------------------------------------------------------------
-
-    def inject(self, method: str, kind: str | int, *, times: int = 1, delay: float = 2.0) -> None:
-        """Make the next ``times`` calls of ``method`` fail with ``kind`` (see :class:`Fault`)."""
-        with self._lock:
-            self._faults.setdefault(method, deque()).append(Fault(kind, times, delay))
-
-    def _take_fault(self, method: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(method)
-            if not queue:
-                return None
-            fault = queue[0]
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                queue.popleft()
-            return fault
 
     def add_order(self, **fields: Any) -> int:
         """Seed an order (defaults make a valid paid courier order); returns its id."""
@@ -474,9 +393,11 @@ def _main() -> None:  # pragma: no cover - manual use
         fake.add_order()
     print(f"FakeBaseLinker on {fake.url} (token {args.token!r}); Ctrl+C to stop")
     try:
-        fake._server.serve_forever()
+        fake.start()
+        while True:
+            time.sleep(3600)
     except KeyboardInterrupt:
-        fake._server.server_close()
+        fake.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from collections import Counter, deque
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from ecomflow.adapters.inpost.statuses import SHIPX_STATUSES
-from ecomflow.testing.baselinker import Fault
+from ecomflow.testing._server import LoopbackServer, send_fault
 
 __all__ = ["POINTS", "FakeShipX"]
 
@@ -98,7 +96,7 @@ POINTS: list[dict[str, Any]] = [
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet."""
@@ -109,13 +107,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         name, handler, args = fake._match(method, parts.path)
-        with fake._lock:
-            fake.calls[name] += 1
-        fault = fake._take_fault(name)
-        if fault is not None and (
-            fault.kind in ("reset", "timeout") or isinstance(fault.kind, int)
-        ):
-            self._fail(fault)
+        fault = fake._arrive(name)  # every request counts, answered or not
+        if fault is not None and fault.before_handling:
+            send_fault(self, fault)
             return
         if handler is None:
             self._send(404, {"status": 404, "error": "not_found", "message": "Not found"})
@@ -162,14 +156,6 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._route("DELETE")
 
-    def _fail(self, fault: Fault) -> None:
-        if fault.kind == "timeout":
-            time.sleep(fault.delay)
-        if fault.kind in ("reset", "timeout"):
-            self.connection.close()
-            return
-        self._send_bytes(int(fault.kind), b"<html>Service Unavailable</html>", "text/html")
-
     def _send(self, status: int, payload: Any) -> None:
         if payload is None:
             self.send_response(status)
@@ -186,16 +172,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeShipX
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class FakeShipX:
+class FakeShipX(LoopbackServer):
     """A stateful ShipX API on ``127.0.0.1``.
 
     Args:
@@ -215,22 +196,17 @@ class FakeShipX:
         webhook_url: str | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
+        super().__init__(_Handler, port)
         self.token = token
         self.organization_id = organization_id
         self.confirm_after = confirm_after
         self.webhook_url = webhook_url
         self.clock = clock or time.monotonic
-        self.calls: Counter[str] = Counter()
         self.shipments: dict[int, dict[str, Any]] = {}
         self.tracking: dict[str, list[dict[str, Any]]] = {}
         self.webhooks_sent: list[dict[str, Any]] = []
         self._created_at: dict[int, float] = {}
-        self._faults: dict[str, deque[Fault]] = {}
         self._next_id = 1_000_000
-        self._lock = threading.RLock()
-        self._server = _Server(("127.0.0.1", port), _Handler)
-        self._server.fake = self
-        self._thread: threading.Thread | None = None
         org = rf"/v1/organizations/{organization_id}"
         self._routes: list[tuple[str, str, re.Pattern[str], Callable[..., Any]]] = [
             ("POST", "create_shipment", re.compile(rf"^{org}/shipments$"), self._create),
@@ -245,52 +221,12 @@ class FakeShipX:
             ("GET", "get_statuses", re.compile(r"^/v1/statuses$"), self._statuses),
         ]
 
-    # -- life cycle --------------------------------------------------------------------
-
     @property
     def url(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeShipX:
-        """Serve in a background thread."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> FakeShipX:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.base_url
 
     # -- test hooks ------------------------------------------------------------------
-
-    def inject(self, route: str, kind: str | int, *, times: int = 1, delay: float = 2.0) -> None:
-        """Fail the next ``times`` calls of ``route`` (e.g. ``create_shipment``) with ``kind``."""
-        with self._lock:
-            self._faults.setdefault(route, deque()).append(Fault(kind, times, delay))
-
-    def _take_fault(self, route: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(route)
-            if not queue:
-                return None
-            fault = queue[0]
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                queue.popleft()
-            return fault
 
     def advance(self, shipment_id: int | str, status: str, *, agency: str = "KR1") -> None:
         """Move a shipment to ``status`` (a ShipX name), add tracking, send the webhook."""
