@@ -51,6 +51,7 @@ class MessageKind(StrEnum):
     DELAY = "delay"
     DELIVERED = "delivered"
     DATA_REQUEST = "data_request"
+    RETURN_UPDATE = "return_update"
 
 
 class DelayReason(StrEnum):
@@ -106,6 +107,8 @@ def render(
     reason: DelayReason | None = None,
     reasons: list[str] | None = None,
     key: str = "",
+    rma: str = "",
+    rma_status: str = "",
 ) -> Message:
     """Render ``kind`` for ``order`` in the customer's language (or ``locale``)."""
     language = language_of(locale or order.customer.language)
@@ -136,6 +139,8 @@ def render(
             else "delay.action.wait"
         ),
         "reasons": "\n".join(f"- {r}" for r in (reasons or [])),
+        "rma": rma,
+        "rma_status": rma_status,
     }
     return Message(
         kind=kind,

@@ -396,6 +396,9 @@ class OrderFlow:
         order.hold_reason = None
         order.history = []
         for record in history:
+            if record.event.startswith("rma."):  # a return's step, recorded for the story
+                order.history.append(record)
+                continue
             current = order.status
             targets = _TARGETS.get((current.value, record.event), ())
             if record.source != current.value or record.target not in targets:
