@@ -68,6 +68,8 @@ def demo(
     console.print(f"[bold]ecomflow demo[/bold]: {orders} orders on {day}, store {db}")
     result = run_demo(orders=orders, seed=seed, day=day, db=db, lang=lang, console=console)
     console.print(result.report.table())
+    if result.returns is not None:
+        console.print(result.returns.table())
     console.print(f"[bold]Sample messages ({lang})[/bold]")
     for sample in result.samples:
         console.print(sample, "\n")

@@ -31,6 +31,16 @@ from ecomflow.kpi import DailyReport, daily_report
 from ecomflow.notify import MessageKind, RecordingNotifier, render
 from ecomflow.orchestration import Orchestrator, OrderRepository
 from ecomflow.orders import OrderStatus
+from ecomflow.returns import (
+    LineOutcome,
+    ReturnReason,
+    Returns,
+    ReturnsReport,
+    Rma,
+    RmaNumbering,
+    customer_messages,
+    returns_report,
+)
 from ecomflow.rules import RuleSet
 from ecomflow.shipping import Catalogue
 from ecomflow.stock import StockLedger, open_store
@@ -79,6 +89,7 @@ class DemoResult:
 
     report: DailyReport
     checks: dict[str, bool] = field(default_factory=dict)
+    returns: ReturnsReport | None = None
     samples: list[str] = field(default_factory=list)
 
     @property
@@ -241,10 +252,64 @@ def run_demo(
                 progress.advance(task)
         stuck = orchestrator.check_exceptions()  # tracking polls: one delay message per incident
         orchestrator.dispatch()
+        returns = _returns(orchestrator, ledger, store, clock, rng, notifier)
         every = orchestrator.repository.find()
         result = _finish(orchestrator, ledger, notifier, every, bl, shipx, stuck, lang)
+        result.returns = returns_report(returns.rmas, sold=_sold(every))
         store.close()
     return result
+
+
+def _returns(
+    orchestrator: Orchestrator,
+    ledger: StockLedger,
+    store: Any,
+    clock: FrozenClock,
+    rng: random.Random,
+    notifier: RecordingNotifier,
+) -> Returns:
+    """A few customers return something after delivery (each order at most once, ever)."""
+    steps = FrozenClock(clock())  # each return's own timeline: posted, received, checked, paid
+    returns = Returns(ledger, RmaNumbering(store), clock=steps)
+    returns.listeners.append(customer_messages(notifier, orchestrator.repository.get))
+    candidates = sorted(  # the same candidates on every run of the demo
+        orchestrator.repository.find(status=OrderStatus.DELIVERED.value)
+        + orchestrator.repository.find(status=OrderStatus.RETURNED.value),
+        key=lambda o: o.id,
+    )
+    reasons = list(ReturnReason)
+    for order in candidates[:: max(1, len(candidates) // 12)][:12]:
+        steps.set(clock())
+        with orchestrator.repository.unit() as unit:
+            found = unit.get(order.id)
+            if found is None or any(t.event.startswith("rma.") for t in found[0].history):
+                continue  # returned in an earlier run of the demo
+            current, version = found
+            line = current.lines[0]
+            rma = returns.request(
+                current, {line.sku: 1}, rng.choice(reasons), now=clock(), key=f"demo:{current.id}"
+            )
+            if not isinstance(rma, Rma):
+                continue
+            steps.advance(days=2)
+            returns.receive(rma, current)
+            steps.advance(hours=3)
+            damaged = rma.reason is ReturnReason.DAMAGED
+            returns.verify(
+                rma, {line.sku: LineOutcome.WRITE_OFF if damaged else LineOutcome.RESTOCK}, current
+            )
+            steps.advance(hours=1)
+            returns.refund(rma, current)
+            unit.save(current, version)
+    return returns
+
+
+def _sold(orders: list[Any]) -> dict[str, int]:
+    sold: Counter[str] = Counter()
+    for order in orders:
+        if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURNED):
+            sold.update(order.quantities())
+    return dict(sold)
 
 
 def _carrier_day(orchestrator: Orchestrator, shipx: FakeShipX, offset: int) -> None:
