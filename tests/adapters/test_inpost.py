@@ -27,6 +27,7 @@ from ecomflow.http import RateLimiter, RetryPolicy
 from ecomflow.orders import StatusMap
 from ecomflow.shipping import Parcel, ShipmentRequest, TrackingStatus
 from ecomflow.testing import FakeBaseLinker, FakeShipX, sample_order
+from ecomflow.testing.conformance import ShipmentProviderConformance
 
 TOKEN = "shipx-secret-token-91"
 FAST = RetryPolicy(attempts=4, jitter=0, base=0.01, sleep=lambda s: None)
@@ -332,3 +333,26 @@ def test_registered_as_entry_point() -> None:
     info = get("inpost")
     assert info.client is InPostClient
     assert "shipments" in info.capabilities
+
+
+class TestInPostConformance(ShipmentProviderConformance):
+    secret = TOKEN
+
+    def start_fake(self) -> FakeShipX:
+        return FakeShipX(token=TOKEN, confirm_after=0).start()
+
+    def make_client(self, fake: FakeShipX, *, secret: str | None = None) -> InPostClient:
+        return client(fake, secret or TOKEN)
+
+    def make_async_client(self, fake: FakeShipX) -> AsyncInPostClient:
+        settings = InPostSettings(token=TOKEN, organization_id=fake.organization_id, url=fake.url)
+        return AsyncInPostClient(settings, retry=FAST)
+
+    def request(self, reference: str) -> ShipmentRequest:
+        return request(reference)
+
+    def inject(self, fake: FakeShipX, route: str, kind: str | int, times: int = 1) -> None:
+        fake.inject(route, kind, times=times)
+
+    def shipments_with(self, fake: FakeShipX, reference: str) -> int:
+        return sum(1 for s in fake.shipments.values() if s["reference"] == reference)

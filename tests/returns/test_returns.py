@@ -322,3 +322,52 @@ def test_numbers_are_unique_across_processes(tmp_path: Path) -> None:
     numbers = [n for batch in batches for n in batch]
     assert len(set(numbers)) == 100
     assert max(numbers) == "RMA/2026/11/000100"
+
+
+def test_return_label_and_tracking_drive_the_rma() -> None:
+    from ecomflow.adapters.inpost import InPostClient, InPostSettings
+    from ecomflow.http import RetryPolicy
+    from ecomflow.orders import Address
+    from ecomflow.shipping import Parcel, ShipmentRequest, TrackingStatus
+    from ecomflow.testing import FakeShipX
+
+    with FakeShipX(token="t") as fake:
+        returns = service()
+        returns.carrier = InPostClient(
+            InPostSettings(token="t", organization_id=fake.organization_id, url=fake.url),
+            retry=RetryPolicy(attempts=2, sleep=lambda s: None),
+        )
+        order = delivered_order()
+        rma = returns.request(
+            order, {"MUG": 1}, ReturnReason.WRONG_SIZE, now=DELIVERED_AT + timedelta(days=1)
+        )
+        assert isinstance(rma, Rma)
+        shop = Address(
+            name="Sklep Magazyn",
+            street="Magazynowa 5",
+            city="Kraków",
+            postcode="30-001",
+            country="PL",
+            phone="600100300",
+            email="zwroty@sklep.example",
+        )
+        label_request = ShipmentRequest(
+            order_id=order.id,
+            reference=rma.number.replace("/", "-"),
+            method="courier",
+            country="PL",
+            postcode=shop.postcode,
+            receiver=shop,
+            parcels=[Parcel(weight_kg="1", length_cm=30, width_cm=20, height_cm=10)],
+        )
+        shipment = returns.create_label(rma, order, label_request)
+        assert shipment is not None
+        assert len(fake.shipments) == 1
+        returns.apply_tracking(rma, TrackingStatus.IN_TRANSIT, order)
+        returns.apply_tracking(rma, TrackingStatus.IN_TRANSIT, order)  # a repeated webhook
+        assert rma.status is RmaStatus.SENT_BACK
+        returns.apply_tracking(rma, TrackingStatus.DELIVERED, order)
+        assert rma.status is RmaStatus.RECEIVED
+        assert returns.ledger.level("MUG").quarantined == 1
+        returns.policy = ReturnPolicy(shop_pays_return=False)
+        assert returns.create_label(rma, order, label_request) is None

@@ -46,6 +46,7 @@ from ecomflow.returns.models import (
 )
 from ecomflow.returns.numbering import RmaNumbering
 from ecomflow.returns.refunds import refund_amounts
+from ecomflow.shipping.tracking import TrackingStatus
 from ecomflow.stock.ledger import StockLedger
 
 __all__ = [
@@ -223,6 +224,17 @@ class Returns:
         shipment = self.carrier.create_shipment(request)
         rma.return_tracking_number = shipment.tracking_number
         return shipment
+
+    def apply_tracking(self, rma: Rma, status: TrackingStatus, order: Order | None = None) -> None:
+        """Move the RMA from the return parcel's tracking (repeats change nothing).
+
+        The carrier having the parcel means "sent back"; delivered to the shop
+        means "received" (units into quarantine).
+        """
+        if status is TrackingStatus.DELIVERED:
+            self.receive(rma, order)
+        elif status.has_left_warehouse:
+            self.sent_back(rma, order)
 
     def sent_back(self, rma: Rma, order: Order | None = None) -> None:
         """The return parcel was posted (the carrier's tracking says so)."""

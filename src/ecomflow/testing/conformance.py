@@ -29,7 +29,7 @@ import pytest
 
 from ecomflow.errors import AuthenticationFailed, RemoteAPIError
 
-__all__ = ["OrderSourceConformance"]
+__all__ = ["OrderSourceConformance", "ShipmentProviderConformance"]
 
 
 class OrderSourceConformance:
@@ -141,3 +141,95 @@ class OrderSourceConformance:
         async_batch = asyncio.run(fetch())
         assert [o.id for o in async_batch.orders] == [o.id for o in sync_batch.orders]
         assert async_batch.cursor == sync_batch.cursor
+
+
+class ShipmentProviderConformance:
+    """The contract of a carrier adapter: exactly one shipment per parcel, typed errors.
+
+    Implement ``start_fake``, ``make_client``, ``make_async_client`` (or return
+    ``None``), ``request(reference)`` (a ``ShipmentRequest`` the carrier accepts),
+    ``inject`` and ``shipments_with(fake, reference)`` (how many the fake holds).
+    """
+
+    secret: str = ""
+    create_route: str = "create_shipment"
+
+    def start_fake(self) -> Any:
+        """Start and return the carrier's fake server."""
+        raise NotImplementedError
+
+    def make_client(self, fake: Any, *, secret: str | None = None) -> Any:
+        """A sync carrier client for ``fake``."""
+        raise NotImplementedError
+
+    def make_async_client(self, fake: Any) -> Any | None:
+        """An async carrier client, or ``None``."""
+        return None
+
+    def request(self, reference: str) -> Any:
+        """A valid shipment request with this reference."""
+        raise NotImplementedError
+
+    def inject(self, fake: Any, route: str, kind: str | int, times: int = 1) -> None:
+        """Make the fake fail ``route``."""
+        raise NotImplementedError
+
+    def shipments_with(self, fake: Any, reference: str) -> int:
+        """How many shipments with ``reference`` the fake holds."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def fake(self) -> Iterator[Any]:
+        """A started fake, stopped after the test."""
+        server = self.start_fake()
+        yield server
+        server.stop()
+
+    def test_create_twice_is_one_shipment(self, fake: Any) -> None:
+        """Creating again for the same reference returns the first shipment."""
+        client = self.make_client(fake)
+        first = client.create_shipment(self.request("C-1"))
+        again = client.create_shipment(self.request("C-1"))
+        assert first.id == again.id
+        assert self.shipments_with(fake, "C-1") == 1
+
+    def test_lost_answer_is_still_one_shipment(self, fake: Any) -> None:
+        """The carrier created it but the answer never came: no second label."""
+        self.inject(fake, self.create_route, "drop_after_write")
+        shipment = self.make_client(fake).create_shipment(self.request("C-2"))
+        assert shipment.id
+        assert self.shipments_with(fake, "C-2") == 1
+
+    def test_label_after_confirmation(self, fake: Any) -> None:
+        """A confirmed shipment has a label file."""
+        client = self.make_client(fake)
+        shipment = client.wait_until_confirmed(
+            client.create_shipment(self.request("C-3")).id, timeout=10
+        )
+        assert shipment.tracking_number
+        assert client.get_label(shipment.id).content
+
+    def test_bad_credentials_and_secrets(self, fake: Any) -> None:
+        """A wrong secret is AuthenticationFailed, and never shows in text."""
+        wrong = "wrong-" + self.secret
+        client = self.make_client(fake, secret=wrong)
+        with pytest.raises(AuthenticationFailed) as info:
+            client.create_shipment(self.request("C-4"))
+        assert wrong not in str(info.value)
+        assert self.secret not in repr(self.make_client(fake))
+
+    def test_async_twin_creates_the_same_shipment(self, fake: Any) -> None:
+        """The async twin finds the shipment the sync one made."""
+        made = self.make_client(fake).create_shipment(self.request("C-5"))
+        client = self.make_async_client(fake)
+        if client is None:
+            pytest.skip("this adapter has no async twin")
+
+        async def create() -> Any:
+            try:
+                return await client.create_shipment(self.request("C-5"))
+            finally:
+                await client.aclose()
+
+        assert asyncio.run(create()).id == made.id
+        assert self.shipments_with(fake, "C-5") == 1
