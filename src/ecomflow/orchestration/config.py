@@ -22,12 +22,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ecomflow._toml import read_toml
 from ecomflow.adapters.baselinker.settings import BaseLinkerSettings
 from ecomflow.adapters.inpost.settings import InPostSettings
 from ecomflow.errors import ConfigurationError
@@ -63,10 +63,7 @@ class OrchestratorConfig(BaseModel):
     def from_toml(cls, path: str | Path) -> OrchestratorConfig:
         """Read ``ecomflow.toml``; relative paths inside are taken from its folder."""
         source = Path(path)
-        try:
-            data = tomllib.loads(source.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigurationError(f"Cannot read {source}: {exc}") from exc
+        data = read_toml(source, "configuration")
         for key in ("rules", "catalogue", "status_map"):
             if isinstance(data.get(key), str):
                 data[key] = str((source.parent / data[key]).resolve())

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ecomflow._toml import read_toml
 from ecomflow.errors import ConfigurationError, UnmappedStatus
 
 __all__ = ["OrderStatus", "StatusMap"]
@@ -154,12 +155,7 @@ class StatusMap:
     @classmethod
     def from_toml(cls, path: str | Path) -> StatusMap:
         """Load a TOML file with ``[channels.<name>]`` tables (see the shipped default)."""
-        try:
-            with open(path, "rb") as handle:
-                data = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigurationError(f"Cannot read status map {path}: {exc}") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(read_toml(path, "status map"))
 
     @classmethod
     def default(cls) -> StatusMap:

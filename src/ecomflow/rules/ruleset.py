@@ -25,7 +25,6 @@ Semantics (the whole of it):
 from __future__ import annotations
 
 import html
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from ecomflow._toml import read_toml
 from ecomflow.clock import ensure_aware
 from ecomflow.errors import RuleConflict, RuleError
 from ecomflow.money import Money
@@ -297,11 +297,7 @@ class RuleSet:
         if isinstance(source, Mapping):
             data: Mapping[str, Any] = source
         else:
-            try:
-                with open(source, "rb") as handle:
-                    data = tomllib.load(handle)
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise RuleError(f"Cannot read rules from {source}: {exc}") from exc
+            data = read_toml(source, "rules", RuleError)
         unknown = set(data) - {"strategy", "on_conflict", "rules"}
         if unknown:
             raise RuleError(f"unknown rule-set keys {sorted(unknown)}")

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ecomflow._toml import read_toml
 from ecomflow.errors import ConfigurationError
 from ecomflow.money import Money
 from ecomflow.orders.models import CountryCode, DeliveryMethod
@@ -208,12 +209,7 @@ class Catalogue:
     @classmethod
     def from_toml(cls, path: str | Path) -> Catalogue:
         """Load a TOML file with ``[[services]]`` tables."""
-        try:
-            with open(path, "rb") as handle:
-                data = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigurationError(f"Cannot read catalogue {path}: {exc}") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(read_toml(path, "catalogue"))
 
     @classmethod
     def example(cls) -> Catalogue:

@@ -11,7 +11,6 @@ that schema (created if missing).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +18,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ecomflow.errors import ConfigurationError
 from ecomflow.stock.stores.base import StoreKind
-from ecomflow.stock.stores.sql import LEDGER_MIGRATIONS, Dialect, SqlLedgerTx, apply_migrations
+from ecomflow.stock.stores.sql import (
+    LEDGER_MIGRATIONS,
+    ConnectionsPerThread,
+    Dialect,
+    SqlLedgerTx,
+    apply_migrations,
+)
 
 __all__ = ["PostgresStore"]
 
@@ -36,7 +41,7 @@ def _import_psycopg() -> Any:
     return psycopg
 
 
-class PostgresStore:
+class PostgresStore(ConnectionsPerThread):
     """A PostgreSQL database (``postgresql://user@host:port/db[?schema=name]``)."""
 
     kind: StoreKind = "postgresql"
@@ -54,13 +59,11 @@ class PostgresStore:
             )
         self._dsn = urlunsplit(parts._replace(query=urlencode(query)))
         self._connect_timeout = connect_timeout
-        self._local = threading.local()
-        self._all: list[Any] = []
-        self._guard = threading.Lock()
+        super().__init__()
         self.ensure_schema("stock", LEDGER_MIGRATIONS)
 
     def _connection(self) -> Any:
-        conn = getattr(self._local, "conn", None)
+        conn = self._current()
         if conn is None or conn.closed:
             try:
                 conn = self._psycopg.connect(
@@ -71,9 +74,7 @@ class PostgresStore:
             if self.schema:
                 conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 conn.execute(f'SET search_path TO "{self.schema}"')
-            self._local.conn = conn
-            with self._guard:
-                self._all.append(conn)
+            self._remember(conn)
         return conn
 
     @contextmanager
@@ -114,20 +115,6 @@ class PostgresStore:
             raise ConfigurationError("drop_schema() needs a store opened with ?schema=NAME.")
         conn = self._connection()
         conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
-
-    def close(self) -> None:
-        """Close every connection this store opened."""
-        with self._guard:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
-
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"PostgresStore({self._dsn!r}, schema={self.schema!r})"

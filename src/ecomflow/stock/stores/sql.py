@@ -14,9 +14,10 @@ constraint refuses anything that slips past both.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from ecomflow.stock.models import (
     Backorder,
@@ -30,6 +31,7 @@ from ecomflow.stock.stores.base import IdempotencyRecord, LevelRow, MovementDraf
 
 __all__ = [
     "LEDGER_MIGRATIONS",
+    "ConnectionsPerThread",
     "Dialect",
     "SqlLedgerTx",
     "apply_migrations",
@@ -41,6 +43,38 @@ __all__ = [
 Dialect = Literal["sqlite", "postgresql"]
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
+
+
+class ConnectionsPerThread:
+    """One database connection per thread, all closed by :meth:`close` (both SQL stores)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._guard = threading.Lock()
+
+    def _current(self) -> Any:
+        return getattr(self._local, "conn", None)
+
+    def _remember(self, conn: Any) -> Any:
+        self._local.conn = conn
+        with self._guard:
+            self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def to_db_time(value: datetime) -> str:

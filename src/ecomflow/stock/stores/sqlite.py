@@ -8,19 +8,24 @@ write happen with no other writer in between.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from ecomflow.errors import ConfigurationError
 from ecomflow.stock.stores.base import StoreKind
-from ecomflow.stock.stores.sql import LEDGER_MIGRATIONS, Dialect, SqlLedgerTx, apply_migrations
+from ecomflow.stock.stores.sql import (
+    LEDGER_MIGRATIONS,
+    ConnectionsPerThread,
+    Dialect,
+    SqlLedgerTx,
+    apply_migrations,
+)
 
 __all__ = ["SqliteStore"]
 
 
-class SqliteStore:
+class SqliteStore(ConnectionsPerThread):
     """A SQLite database file (created with its schema on first use).
 
     Args:
@@ -36,9 +41,7 @@ class SqliteStore:
         self.path = path
         self.url = url or f"sqlite:///{path}"
         self._busy_timeout = busy_timeout
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._guard = threading.Lock()
+        super().__init__()
         if path != ":memory:":
             parent = Path(path).expanduser().resolve().parent
             if not parent.is_dir():
@@ -48,7 +51,7 @@ class SqliteStore:
         self.ensure_schema("stock", LEDGER_MIGRATIONS)
 
     def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        conn: sqlite3.Connection | None = self._current()
         if conn is None:
             conn = sqlite3.connect(
                 self.path,
@@ -61,9 +64,7 @@ class SqliteStore:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            self._local.conn = conn
-            with self._guard:
-                self._all.append(conn)
+            self._remember(conn)
         return conn
 
     @contextmanager
@@ -122,20 +123,6 @@ class SqliteStore:
         if isinstance(error, sqlite3.IntegrityError):
             return "UNIQUE" in str(error) or "PRIMARY KEY" in str(error)
         return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
-
-    def close(self) -> None:
-        """Close every connection this store opened."""
-        with self._guard:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
-
-    def __enter__(self) -> SqliteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"SqliteStore({self.url!r})"
