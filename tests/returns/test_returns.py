@@ -371,3 +371,41 @@ def test_return_label_and_tracking_drive_the_rma() -> None:
         assert returns.ledger.level("MUG").quarantined == 1
         returns.policy = ReturnPolicy(shop_pays_return=False)
         assert returns.create_label(rma, order, label_request) is None
+
+
+def test_rmas_survive_a_restart(tmp_path: Path) -> None:
+    from ecomflow.returns import RmaStore
+
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    store = open_store(url)
+    returns = Returns(StockLedger(store), RmaNumbering(store), store=RmaStore(store))
+    order = delivered_order()
+    rma = returns.request(
+        order, {"MUG": 2}, ReturnReason.DAMAGED, now=DELIVERED_AT + timedelta(days=1), key="form-1"
+    )
+    assert isinstance(rma, Rma)
+    returns.receive(rma, order)
+    store.close()
+    again_store = open_store(url)
+    again = Returns(
+        StockLedger(again_store), RmaNumbering(again_store), store=RmaStore(again_store)
+    )
+    (loaded,) = again.rmas
+    assert loaded.status is RmaStatus.RECEIVED
+    assert (
+        again.request(
+            order, {"MUG": 1}, ReturnReason.OTHER, now=DELIVERED_AT + timedelta(days=2)
+        ).code
+        == "already_returned"
+    )  # type: ignore[union-attr]
+    assert (
+        again.request(
+            order,
+            {"MUG": 2},
+            ReturnReason.DAMAGED,
+            now=DELIVERED_AT + timedelta(days=1),
+            key="form-1",
+        ).number
+        == rma.number
+    )  # type: ignore[union-attr]
+    again_store.close()

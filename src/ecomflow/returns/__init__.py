@@ -20,6 +20,7 @@ from ecomflow.returns.service import (
     customer_messages,
     returned_quantities,
 )
+from ecomflow.returns.store import RmaStore
 
 __all__ = [
     "RMA_EVENTS",
@@ -36,6 +37,7 @@ __all__ = [
     "RmaFlow",
     "RmaNumbering",
     "RmaStatus",
+    "RmaStore",
     "customer_messages",
     "paid_per_unit",
     "refund_amounts",

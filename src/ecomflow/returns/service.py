@@ -46,6 +46,7 @@ from ecomflow.returns.models import (
 )
 from ecomflow.returns.numbering import RmaNumbering
 from ecomflow.returns.refunds import refund_amounts
+from ecomflow.returns.store import RmaStore
 from ecomflow.shipping.tracking import TrackingStatus
 from ecomflow.stock.ledger import StockLedger
 
@@ -143,9 +144,18 @@ class Returns:
     rmas: list[Rma] = field(default_factory=list)
     events: list[RefundRequested | CorrectionInvoiceRequested] = field(default_factory=list)
     listeners: list[Callable[[Rma, Any], None]] = field(default_factory=list)
+    store: RmaStore | None = None
+
+    def __post_init__(self) -> None:
+        if self.store is not None and not self.rmas:
+            self.rmas = self.store.all()  # RMAs from earlier runs count for windows and keys
 
     def _flow(self, rma: Rma, order: Order | None) -> RmaFlow:
-        return RmaFlow(rma, order=order, clock=self.clock, listeners=self.listeners)
+        def persist(changed: Rma, _: Any) -> None:
+            if self.store is not None:
+                self.store.save(changed)
+
+        return RmaFlow(rma, order=order, clock=self.clock, listeners=[*self.listeners, persist])
 
     def request(
         self,
@@ -300,7 +310,7 @@ class Returns:
         for line in rma.lines:
             line.refund = amounts.get(line.sku)
         total = Money.sum(amounts.values(), order.currency)
-        rma.refund_total = total
+        rma.refund_total = total  # saved with the refund transition below
         self.events.append(
             RefundRequested(
                 rma.number, order.id, total, self.policy.refund_method, f"refund:{rma.number}"
