@@ -162,6 +162,11 @@ class BaseClient:
             ) from None
         return self.check_payload(payload, response, call)
 
+    def _finish(self, response: httpx.Response, call: Call, raw: bool) -> Any:
+        if raw and response.status_code < 400:
+            return response.content
+        return self._parse(response, call)
+
     def _http_error(
         self, response: httpx.Response, body: str, request_id: str | None, call: Call
     ) -> RemoteAPIError:
@@ -249,6 +254,13 @@ class Client(BaseClient):
 
     def request(self, call: Call) -> Any:
         """Make ``call`` with retries and the rate limit; returns the parsed payload."""
+        return self.exchange(call)[0]
+
+    def exchange(self, call: Call, *, raw: bool = False) -> tuple[Any, httpx.Response]:
+        """Like :meth:`request`, also returning the response (headers, a file's bytes).
+
+        With ``raw=True`` a successful body is not parsed as JSON (labels, files).
+        """
         for attempt in self.retry.retrying(idempotent=call.idempotent):
             with attempt:
                 if self.limiter is not None:
@@ -262,7 +274,7 @@ class Client(BaseClient):
                     self._log(call, type(error).__name__, started, number)
                     raise self._transport_error(error, call) from None
                 self._log(call, response.status_code, started, number)
-                return self._parse(response, call)
+                return self._finish(response, call, raw), response
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
@@ -293,6 +305,10 @@ class AsyncClient(BaseClient):
 
     async def request(self, call: Call) -> Any:
         """Make ``call`` with retries and the rate limit; returns the parsed payload."""
+        return (await self.exchange(call))[0]
+
+    async def exchange(self, call: Call, *, raw: bool = False) -> tuple[Any, httpx.Response]:
+        """Like :meth:`request`, also returning the response (see the sync twin)."""
         async for attempt in self.retry.async_retrying(idempotent=call.idempotent):
             with attempt:
                 if self.limiter is not None:
@@ -306,7 +322,7 @@ class AsyncClient(BaseClient):
                     self._log(call, type(error).__name__, started, number)
                     raise self._transport_error(error, call) from None
                 self._log(call, response.status_code, started, number)
-                return self._parse(response, call)
+                return self._finish(response, call, raw), response
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def aclose(self) -> None:

@@ -7,5 +7,12 @@ from ecomflow.testing.baselinker import FakeBaseLinker
 from ecomflow.testing.clock import FrozenClock
 from ecomflow.testing.orders import sample_order
 from ecomflow.testing.shipx import FakeShipX
+from ecomflow.testing.woocommerce import FakeWooCommerce
 
-__all__ = ["FakeBaseLinker", "FakeShipX", "FrozenClock", "sample_order"]
+__all__ = [
+    "FakeBaseLinker",
+    "FakeShipX",
+    "FakeWooCommerce",
+    "FrozenClock",
+    "sample_order",
+]

@@ -175,10 +175,8 @@ class InPostClient(_ShipXWire, Client):
 
     def _raw(self, call: Call) -> bytes:
         """A call whose answer is a file (labels)."""
-        response = self._http.request(**self._request_args(call))
-        if response.status_code >= 400:
-            self._parse(response, call)
-        return response.content
+        content: bytes = self.exchange(call, raw=True)[0]
+        return content
 
     def find_shipment(self, reference: str) -> Shipment | None:
         """The live shipment with this reference, if one exists."""
@@ -335,10 +333,8 @@ class AsyncInPostClient(_ShipXWire, AsyncClient):
         )
 
     async def _raw(self, call: Call) -> bytes:
-        response = await self._http.request(**self._request_args(call))
-        if response.status_code >= 400:
-            self._parse(response, call)
-        return response.content
+        content: bytes = (await self.exchange(call, raw=True))[0]
+        return content
 
     async def find_shipment(self, reference: str) -> Shipment | None:
         """The live shipment with this reference, if one exists."""
