@@ -7,11 +7,13 @@ from ecomflow.testing.baselinker import FakeBaseLinker
 from ecomflow.testing.clock import FrozenClock
 from ecomflow.testing.orders import sample_order
 from ecomflow.testing.shipx import FakeShipX
+from ecomflow.testing.shopify import FakeShopify
 from ecomflow.testing.woocommerce import FakeWooCommerce
 
 __all__ = [
     "FakeBaseLinker",
     "FakeShipX",
+    "FakeShopify",
     "FakeWooCommerce",
     "FrozenClock",
     "sample_order",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,7 @@ from typing import Any
 from ecomflow.adapters.inpost.statuses import tracking_status
 from ecomflow.errors import SignatureVerificationError
 from ecomflow.shipping.tracking import TrackingStatus
+from ecomflow.webhooks import RecentDeliveries
 
 __all__ = ["ShipXEvent", "WebhookGuard", "parse_webhook"]
 
@@ -101,8 +101,7 @@ class WebhookGuard:
             raise ValueError("a webhook token is required (put it in the webhook URL path)")
         self._token = token.encode()
         self._networks = [ipaddress.ip_network(n) for n in networks]
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._remember = remember
+        self._seen = RecentDeliveries(remember)
 
     def verify(self, *, path_token: str | None, remote_addr: str | None) -> None:
         """Raise :class:`SignatureVerificationError` unless token and source are right."""
@@ -125,12 +124,7 @@ class WebhookGuard:
 
     def first_time(self, event_id: str) -> bool:
         """Whether ``event_id`` is new (duplicates return ``False`` and are skipped)."""
-        if event_id in self._seen:
-            return False
-        self._seen[event_id] = None
-        while len(self._seen) > self._remember:
-            self._seen.popitem(last=False)
-        return True
+        return self._seen.first_time(event_id)
 
     def __repr__(self) -> str:
         return f"WebhookGuard(networks={[str(n) for n in self._networks]})"
