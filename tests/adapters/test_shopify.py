@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from ecomflow.adapters import get
-from ecomflow.adapters.shopify import ShopifyClient, ShopifySettings, ShopifyWebhooks
+from ecomflow.adapters.shopify import (
+    AsyncShopifyClient,
+    ShopifyClient,
+    ShopifySettings,
+    ShopifyWebhooks,
+)
 from ecomflow.errors import AuthenticationFailed, SignatureVerificationError
 from ecomflow.http import FakeClock, RetryPolicy
 from ecomflow.orders import OrderStatus
@@ -150,6 +155,12 @@ class TestShopifyConformance(OrderSourceConformance):
 
     def make_client(self, fake: FakeShopify, *, secret: str | None = None) -> Any:
         return client(fake, token=secret or self.secret)
+
+    def make_async_client(self, fake: FakeShopify) -> Any:
+        return AsyncShopifyClient(
+            ShopifySettings(shop_url=fake.url, access_token=self.secret, timeout=2.0),
+            retry=RetryPolicy(attempts=6, jitter=0, base=0.01, sleep=lambda s: None),
+        )
 
     def seed(self, fake: FakeShopify, count: int, *, same_second: int = 1) -> None:
         start = max(

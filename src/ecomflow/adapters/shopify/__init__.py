@@ -1,7 +1,7 @@
 """The Shopify adapter (GraphQL Admin API): orders, fulfilment with tracking, stock, webhooks."""
 
 from ecomflow.adapters.registry import AdapterInfo
-from ecomflow.adapters.shopify.client import ORDERS_QUERY, ShopifyClient
+from ecomflow.adapters.shopify.client import ORDERS_QUERY, AsyncShopifyClient, ShopifyClient
 from ecomflow.adapters.shopify.mapper import SHOPIFY_STATUSES, to_order
 from ecomflow.adapters.shopify.settings import SHOPIFY_API_VERSION, ShopifySettings
 from ecomflow.adapters.shopify.webhooks import TOPICS, ShopifyWebhook, ShopifyWebhooks
@@ -12,6 +12,7 @@ __all__ = [
     "SHOPIFY_API_VERSION",
     "SHOPIFY_STATUSES",
     "TOPICS",
+    "AsyncShopifyClient",
     "ShopifyClient",
     "ShopifySettings",
     "ShopifyWebhook",
@@ -26,6 +27,7 @@ PLUGIN = AdapterInfo(
     capabilities=frozenset({"orders", "stock", "webhooks"}),
     settings=ShopifySettings,
     client=ShopifyClient,
+    async_client=AsyncShopifyClient,
     status="beta",
     description="Orders, fulfilment with tracking, inventory and signed webhooks (GraphQL).",
 )
