@@ -109,17 +109,30 @@ def test_fulfilment_is_idempotent(fake: FakeWooCommerce) -> None:
     assert keys == ["_ecomflow_tracking", "_wc_shipment_tracking_items"]
 
 
-def test_stock_in_batches_of_100(fake: FakeWooCommerce) -> None:
-    for i in range(250):
+def test_five_thousand_skus_in_the_minimum_calls(fake: FakeWooCommerce) -> None:
+    for i in range(5000):
         fake.add_product(f"SKU-{i}")
     client = WooCommerceClient(settings(fake), retry=FAST)
-    updates = [StockUpdate(channel="woocommerce", sku=f"SKU-{i}", quantity=i) for i in range(250)]
+    updates = [
+        StockUpdate(channel="woocommerce", sku=f"SKU-{i}", quantity=i % 9) for i in range(5000)
+    ]
     result = client.publish_stock(updates)
-    assert fake.calls["batch_products"] == 3 == result.calls
-    assert result.updated == 250
-    client.publish_stock(updates)  # ids are cached: no second look-up per SKU
-    assert fake.calls["find_product"] == 250
+    assert fake.calls["batch_products"] == 50 == result.calls  # 5000 / 100
+    assert fake.calls["list_products"] == 50  # SKU → id resolved once, 100 a page
+    assert result.updated == 5000
+    client.publish_stock(updates[:10])  # cached: no more look-ups
+    assert fake.calls["list_products"] == 50
     assert next(p for p in fake.products.values() if p["sku"] == "SKU-7")["stock_quantity"] == 7
+
+
+def test_a_few_skus_are_looked_up_one_by_one(fake: FakeWooCommerce) -> None:
+    fake.add_product("MUG")
+    client = WooCommerceClient(settings(fake), retry=FAST)
+    assert (
+        client.publish_stock([StockUpdate(channel="woocommerce", sku="MUG", quantity=3)]).updated
+        == 1
+    )
+    assert fake.calls["list_products"] == 1
 
 
 def test_the_official_client_works_unchanged(fake: FakeWooCommerce) -> None:

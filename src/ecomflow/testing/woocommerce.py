@@ -142,7 +142,7 @@ class FakeWooCommerce(LoopbackServer):
             ("GET", "get_order", re.compile(rf"^{_API}/orders/(\d+)$"), self._get_order),
             ("PUT", "update_order", re.compile(rf"^{_API}/orders/(\d+)$"), self._update_order),
             ("POST", "add_note", re.compile(rf"^{_API}/orders/(\d+)/notes$"), self._add_note),
-            ("GET", "find_product", re.compile(rf"^{_API}/products$"), self._find_product),
+            ("GET", "list_products", re.compile(rf"^{_API}/products$"), self._find_product),
             ("POST", "batch_products", re.compile(rf"^{_API}/products/batch$"), self._batch),
         ]
 
@@ -354,8 +354,16 @@ class FakeWooCommerce(LoopbackServer):
             return 201, note, {}
 
     def _find_product(self, *, query: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
-        found = [p for p in self.products.values() if p["sku"] == query.get("sku")]
-        return 200, found, {"X-WP-Total": str(len(found)), "X-WP-TotalPages": "1"}
+        found = sorted(self.products.values(), key=lambda p: p["id"])
+        if "sku" in query:
+            found = [p for p in found if p["sku"] == query["sku"]]
+        per_page = int(query.get("per_page", 10))
+        if not 1 <= per_page <= 100:
+            return self._error(400, "rest_invalid_param", "Invalid parameter(s): per_page")
+        page = int(query.get("page", 1))
+        pages = max(1, -(-len(found) // per_page))
+        items = found[(page - 1) * per_page : page * per_page]
+        return 200, items, {"X-WP-Total": str(len(found)), "X-WP-TotalPages": str(pages)}
 
     def _batch(self, *, query: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
         body = body or {}

@@ -280,9 +280,23 @@ class WooCommerceClient(_WooWire, Client):
             self.product_ids[sku] = int(found[0]["id"])
         return self.product_ids[sku]
 
+    def load_product_ids(self) -> dict[str, int]:
+        """Map every SKU in the shop to its product id (100 a page) and cache it."""
+        for product in self._get_pages("/products", "list_products", {"orderby": "id"}):
+            if product.get("sku"):
+                self.product_ids[str(product["sku"])] = int(product["id"])
+        return dict(self.product_ids)
+
     def publish_stock(self, updates: Sequence[StockUpdate]) -> PublishResult:
-        """``stock_quantity`` in ``products/batch`` calls of at most 100 products."""
+        """``stock_quantity`` in ``products/batch`` calls of at most 100 products.
+
+        SKU → product id is resolved once and cached: many unknown SKUs at once
+        are resolved by listing the catalogue (100 a page), a few by one look-up each.
+        """
         result = PublishResult()
+        unknown = {u.sku for u in updates} - set(self.product_ids)
+        if len(unknown) > self.settings.per_page:
+            self.load_product_ids()
         ids = {u.sku: self.product_id(u.sku) for u in updates}
         for body in batch_payloads(updates, ids):
             answer = self.request(
