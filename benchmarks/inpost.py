@@ -56,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shipments", type=int, default=300)
     args = parser.parse_args()
-    with FakeShipX(token="bench") as fake:
+    with FakeShipX(token="bench", keep_alive=True) as fake:
         sync_rate = run_sync(fake, requests(args.shipments, "S"))
         async_rate = asyncio.run(run_async(fake, requests(args.shipments, "A"), 16))
         print(f"sync:  {sync_rate:7.0f} shipments+labels/s")

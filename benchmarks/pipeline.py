@@ -29,7 +29,10 @@ START = 1_795_510_800
 
 
 def run(kind: str, url: str, orders: int) -> None:
-    with FakeBaseLinker(token="b", rate_limit=1_000_000) as bl, FakeShipX(token="s") as sx:
+    with (
+        FakeBaseLinker(token="b", rate_limit=1_000_000, keep_alive=True) as bl,
+        FakeShipX(token="s", keep_alive=True) as sx,
+    ):
         for i in range(orders):
             bl.add_order(
                 date_confirmed=START + i // 3,

@@ -175,8 +175,8 @@ def run_demo(
     calendar = BusinessCalendar()
     fast = RetryPolicy(attempts=3, base=0.01, jitter=0, sleep=fake_time.sleep)
     with (
-        FakeBaseLinker(token="demo", clock=fake_time.monotonic) as bl,
-        FakeShipX(token="demo", confirm_after=0) as shipx,
+        FakeBaseLinker(token="demo", clock=fake_time.monotonic, keep_alive=True) as bl,
+        FakeShipX(token="demo", confirm_after=0, keep_alive=True) as shipx,
     ):
         store = open_store(f"sqlite:///{db}")
         ledger = StockLedger(store, clock=clock)
@@ -256,6 +256,8 @@ def run_demo(
         every = orchestrator.repository.find()
         result = _finish(orchestrator, ledger, notifier, every, bl, shipx, stuck, lang)
         result.returns = returns_report(returns.rmas, sold=_sold(every))
+        channel.close()
+        carrier.close()
         store.close()
     return result
 

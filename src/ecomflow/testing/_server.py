@@ -51,9 +51,17 @@ class _Server(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """A threaded HTTP server on ``127.0.0.1`` with fault injection and call counters."""
+    """A threaded HTTP server on ``127.0.0.1`` with fault injection and call counters.
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+    ``keep_alive=True`` serves HTTP/1.1 persistent connections (the benchmarks and
+    the demo use it); the default closes each connection after its answer.
+    """
+
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], port: int = 0, *, keep_alive: bool = False
+    ) -> None:
+        if keep_alive:  # HTTP/1.1 keep-alive: faster, but clients must be closed when done
+            handler = type(handler.__name__, (handler,), {"protocol_version": "HTTP/1.1"})
         self.calls: Counter[str] = Counter()
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.RLock()

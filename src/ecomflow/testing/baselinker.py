@@ -40,6 +40,7 @@ _PDF = base64.b64encode(
 
 class _Handler(BaseHTTPRequestHandler):
     server: Any
+    disable_nagle_algorithm = True  # no 40 ms stall per small answer on loopback
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet (tests read counters, not logs)."""
@@ -93,8 +94,9 @@ class FakeBaseLinker(LoopbackServer):
         rate_window: float = 60.0,
         block_seconds: float = 300.0,
         clock: Callable[[], float] | None = None,
+        keep_alive: bool = False,
     ) -> None:
-        super().__init__(_Handler, port)
+        super().__init__(_Handler, port, keep_alive=keep_alive)
         self.token = token
         self.rate_limit = rate_limit
         self.rate_window = rate_window

@@ -97,6 +97,7 @@ POINTS: list[dict[str, Any]] = [
 
 class _Handler(BaseHTTPRequestHandler):
     server: Any
+    disable_nagle_algorithm = True  # no 40 ms stall per small answer on loopback
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet."""
@@ -195,8 +196,9 @@ class FakeShipX(LoopbackServer):
         port: int = 0,
         webhook_url: str | None = None,
         clock: Callable[[], float] | None = None,
+        keep_alive: bool = False,
     ) -> None:
-        super().__init__(_Handler, port)
+        super().__init__(_Handler, port, keep_alive=keep_alive)
         self.token = token
         self.organization_id = organization_id
         self.confirm_after = confirm_after
