@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
-__all__ = ["Fault", "LoopbackServer", "send_fault"]
+__all__ = ["Fault", "LoopbackServer", "send_bytes", "send_fault", "send_json"]
 
 
 @dataclass
@@ -30,6 +32,33 @@ class Fault:
         return isinstance(self.kind, int) or self.kind in ("reset", "timeout")
 
 
+def send_bytes(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    data: bytes,
+    kind: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Answer with ``data`` as ``kind``, plus extra ``headers``."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", kind)
+    for key, value in (headers or {}).items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def send_json(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    payload: Any,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Answer with ``payload`` as JSON."""
+    send_bytes(handler, status, json.dumps(payload).encode(), "application/json", headers)
+
+
 def send_fault(handler: BaseHTTPRequestHandler, fault: Fault) -> None:
     """Answer ``handler``'s request with ``fault`` (one that replaces handling it)."""
     if fault.kind == "timeout":
@@ -37,12 +66,7 @@ def send_fault(handler: BaseHTTPRequestHandler, fault: Fault) -> None:
     if fault.kind in ("reset", "timeout"):
         handler.connection.close()
         return
-    body = b"<html>Service Unavailable</html>"
-    handler.send_response(int(fault.kind))
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+    send_bytes(handler, int(fault.kind), b"<html>Service Unavailable</html>", "text/html")
 
 
 class _Server(ThreadingHTTPServer):
@@ -100,6 +124,16 @@ class LoopbackServer:
         """Make the next ``times`` calls of ``route`` fail with ``kind`` (see :class:`Fault`)."""
         with self._lock:
             self._faults.setdefault(route, deque()).append(Fault(kind, times, delay))
+
+    def _match(
+        self, method: str, path: str
+    ) -> tuple[str, Callable[..., Any] | None, tuple[str, ...]]:
+        """The route name, handler and path arguments for a request (``_routes``)."""
+        for verb, name, pattern, handler in getattr(self, "_routes", ()):
+            found = pattern.match(path)
+            if verb == method and found:
+                return name, handler, found.groups()
+        return f"{method} {path}", None, ()
 
     def _arrive(self, route: str) -> Fault | None:
         """Count a request to ``route`` and return the fault to apply to it, if any."""

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from ecomflow.adapters.inpost.statuses import SHIPX_STATUSES
-from ecomflow.testing._server import LoopbackServer, send_fault
+from ecomflow.testing._server import LoopbackServer, send_bytes, send_fault
 
 __all__ = ["POINTS", "FakeShipX"]
 
@@ -166,11 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_bytes(status, json.dumps(payload).encode(), "application/json")
 
     def _send_bytes(self, status: int, data: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_bytes(self, status, data, kind)
 
 
 def _now() -> str:
@@ -265,15 +261,6 @@ class FakeShipX(LoopbackServer):
             httpx.post(self.webhook_url, json=body, timeout=5)
 
     # -- routing and state -----------------------------------------------------------
-
-    def _match(
-        self, method: str, path: str
-    ) -> tuple[str, Callable[..., Any] | None, tuple[str, ...]]:
-        for verb, name, pattern, handler in self._routes:
-            found = pattern.match(path)
-            if verb == method and found:
-                return name, handler, found.groups()
-        return f"{method} {path}", None, ()
 
     def _confirm(self, shipment_id: int) -> dict[str, Any]:
         shipment = self.shipments[shipment_id]

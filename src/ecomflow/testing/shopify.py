@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from ecomflow.testing._server import LoopbackServer, send_fault
+from ecomflow.testing._server import LoopbackServer, send_fault, send_json
 
 __all__ = ["FakeShopify"]
 
@@ -77,12 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, payload)
 
     def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, payload)
 
 
 class FakeShopify(LoopbackServer):

@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from ecomflow.adapters.woocommerce.client import oauth_signature
-from ecomflow.testing._server import LoopbackServer, send_fault
+from ecomflow.testing._server import LoopbackServer, send_fault, send_json
 
 __all__ = ["FakeWooCommerce"]
 
@@ -104,14 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("PUT")
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, payload, headers)
 
 
 def _now() -> str:
@@ -282,15 +275,6 @@ class FakeWooCommerce(LoopbackServer):
         )
 
     # -- routes ---------------------------------------------------------------------------
-
-    def _match(
-        self, method: str, path: str
-    ) -> tuple[str, Callable[..., Any] | None, tuple[str, ...]]:
-        for verb, name, pattern, handler in self._routes:
-            found = pattern.match(path)
-            if verb == method and found:
-                return name, handler, found.groups()
-        return f"{method} {path}", None, ()
 
     def _error(self, status: int, code: str, message: str) -> tuple[int, Any, dict[str, str]]:
         return status, {"code": code, "message": message, "data": {"status": status}}, {}
