@@ -20,7 +20,7 @@ import uuid
 from typing import Any
 
 from ecomflow.stock import StockLedger, open_store
-from ecomflow.stock.stores import PostgresStore
+from ecomflow.storage import PostgresStore
 
 SKUS = [f"SKU-{i:04d}" for i in range(200)]
 PG = os.environ.get("ECOMFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

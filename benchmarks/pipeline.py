@@ -21,7 +21,7 @@ from ecomflow.notify import RecordingNotifier
 from ecomflow.orchestration import Orchestrator, OrderRepository
 from ecomflow.shipping import Catalogue
 from ecomflow.stock import StockLedger, open_store
-from ecomflow.stock.stores import PostgresStore
+from ecomflow.storage import PostgresStore
 from ecomflow.testing import FakeBaseLinker, FakeShipX
 
 PG = os.environ.get("ECOMFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

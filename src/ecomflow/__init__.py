@@ -25,7 +25,8 @@ from ecomflow.orders import (
     StatusMap,
     Transition,
 )
-from ecomflow.stock import StockLedger, open_store
+from ecomflow.stock import StockLedger
+from ecomflow.storage import open_store
 
 __all__ = [
     "Address",

@@ -16,7 +16,7 @@ import pytest
 
 from ecomflow.notify import JournalNotifier
 from ecomflow.stock import StockLedger, open_store
-from ecomflow.stock.stores import PostgresStore
+from ecomflow.storage import PostgresStore
 from ecomflow.testing import FakeBaseLinker, FakeShipX
 from tests.stock.conftest import postgres_schema_url
 

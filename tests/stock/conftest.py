@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ecomflow.stock import StockLedger, open_store
-from ecomflow.stock.stores import PostgresStore, Store
+from ecomflow.storage import PostgresStore, Store
 from ecomflow.testing import FrozenClock
 
 StoreFactory = Callable[[], Store]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ecomflow.stock import StockLedger, open_store
-from ecomflow.stock.stores import PostgresStore
+from ecomflow.storage import PostgresStore
 from tests.stock._workers import HOT_SKUS, reserve_randomly
 from tests.stock.conftest import postgres_schema_url
 

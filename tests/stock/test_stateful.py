@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from ecomflow.errors import DomainError
 from ecomflow.stock import StockLedger, open_store
-from ecomflow.stock.stores import Store
+from ecomflow.storage import Store
 from ecomflow.testing import FrozenClock
 
 SKUS = st.sampled_from(["A", "B", "C"])

@@ -14,7 +14,7 @@ Tables (component ``orchestrator`` in ``ecomflow_schema``):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,8 +22,7 @@ from typing import Any
 
 from ecomflow.errors import ConcurrentUpdate
 from ecomflow.orders.models import Order
-from ecomflow.stock.stores import MemoryStore, PostgresStore, SqliteStore
-from ecomflow.stock.stores.sql import Dialect, to_db_time
+from ecomflow.storage import Dialect, Store, Tx, to_db_time
 
 __all__ = ["Effect", "OrderRepository", "Unit"]
 
@@ -72,38 +71,23 @@ class Effect:
 class Unit:
     """One transaction: load and save orders, add effects and records, all or nothing."""
 
-    def __init__(self, repo: OrderRepository, cursor: Any) -> None:
+    def __init__(self, repo: OrderRepository, tx: Tx) -> None:
         self._repo = repo
-        self._cursor = cursor
-        self._memory = repo._memory
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        self._cursor.execute(self._repo._translate(sql), params)
-        return self._cursor
+        self.tx = tx
+        self._run = tx.execute
 
     # -- orders ---------------------------------------------------------------------
 
     def get(self, order_id: str) -> tuple[Order, int] | None:
         """The order and its version, or ``None``."""
-        if self._memory is not None:
-            found = self._memory["orders"].get(order_id)
-            return (Order.model_validate_json(found[1]), found[0]) if found else None
         row = self._run(
-            "SELECT version, data FROM ef_orders WHERE id = ?" + self._repo._lock, (order_id,)
+            "SELECT version, data FROM ef_orders WHERE id = ?" + self.tx.for_update, (order_id,)
         ).fetchone()
         return (Order.model_validate_json(row[1]), int(row[0])) if row else None
 
     def save(self, order: Order, expected: int | None) -> int:
         """Store ``order``; ``expected`` is the version it was loaded at (``None``: new)."""
         data = order.model_dump_json()
-        if self._memory is not None:
-            current = self._memory["orders"].get(order.id)
-            actual = current[0] if current else None
-            if actual != expected:
-                raise ConcurrentUpdate(object_id=order.id, expected=expected or 0, actual=actual)
-            version = (expected or 0) + 1
-            self._memory["orders"][order.id] = (version, data, order.status.value)
-            return version
         if expected is None:
             try:
                 self._run(
@@ -133,16 +117,6 @@ class Unit:
         """
         payload = json.dumps(effect.payload, default=str)
         due = max(now, effect.not_before or now)
-        if self._memory is not None:
-            box = self._memory["outbox"]
-            if any(e.key == effect.key for e in box.values()):
-                return False
-            new_id = len(box) + 1
-            box[new_id] = Effect(
-                effect.key, effect.kind, effect.order_id, json.loads(payload), id=new_id
-            )
-            self._memory["due"][new_id] = due
-            return True
         cursor = self._run(
             "INSERT INTO ef_outbox (key, kind, order_id, payload, state, attempts, not_before, "
             "created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (key) DO NOTHING",
@@ -152,17 +126,11 @@ class Unit:
 
     def record(self, name: str) -> str | None:
         """A small named value (a cursor, a link)."""
-        if self._memory is not None:
-            value: str | None = self._memory["records"].get(name)
-            return value
         row = self._run("SELECT value FROM ef_records WHERE name = ?", (name,)).fetchone()
         return str(row[0]) if row else None
 
     def put_record(self, name: str, value: str) -> None:
         """Set a named value."""
-        if self._memory is not None:
-            self._memory["records"][name] = value
-            return
         self._run(
             "INSERT INTO ef_records (name, value) VALUES (?, ?) ON CONFLICT (name) "
             "DO UPDATE SET value = excluded.value",
@@ -180,35 +148,15 @@ class Unit:
 class OrderRepository:
     """Orders, outbox and records on a store from :func:`ecomflow.stock.open_store`."""
 
-    def __init__(self, store: MemoryStore | SqliteStore | PostgresStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self._memory: dict[str, Any] | None = None
-        self._lock = ""
-        self._translate: Any = lambda sql: sql
-        if isinstance(store, MemoryStore):
-            self._memory = store.tables.setdefault(
-                "orchestrator", {"orders": {}, "outbox": {}, "due": {}, "records": {}}
-            )
-        else:
-            store.ensure_schema("orchestrator", MIGRATIONS)
-            if isinstance(store, PostgresStore):
-                self._lock = " FOR UPDATE"
-                self._translate = lambda sql: sql.replace("?", "%s")
+        store.ensure_schema("orchestrator", MIGRATIONS)
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:
-        """One transaction.
-
-        On SQL stores it commits whole or rolls back; the memory store (tests and
-        notebooks) holds its lock but keeps writes made before an exception.
-        """
-        if self._memory is not None:
-            assert isinstance(self.store, MemoryStore)
-            with self.store.transaction():
-                yield Unit(self, None)
-            return
-        with self.store.transaction() as cursor:
-            yield Unit(self, cursor)
+        """One transaction: committed whole or rolled back."""
+        with self.store.transaction() as tx:
+            yield Unit(self, tx)
 
     def get(self, order_id: str) -> Order | None:
         """The order, or ``None``."""
@@ -218,16 +166,9 @@ class OrderRepository:
 
     def find(self, *, status: str | None = None, tag: str | None = None) -> list[Order]:
         """Orders by master status and/or tag, sorted by id."""
-        if self._memory is not None:
-            rows = [
-                (oid, v[1])
-                for oid, v in self._memory["orders"].items()
-                if status is None or v[2] == status
-            ]
-        else:
-            with self.unit() as unit:
-                sql = "SELECT id, data FROM ef_orders" + (" WHERE status = ?" if status else "")
-                rows = unit._run(sql, (status,) if status else ()).fetchall()
+        with self.unit() as unit:
+            sql = "SELECT id, data FROM ef_orders" + (" WHERE status = ?" if status else "")
+            rows = unit._run(sql, (status,) if status else ()).fetchall()
         orders = [Order.model_validate_json(data) for _, data in sorted(rows)]
         return [o for o in orders if tag is None or tag in o.tags]
 
@@ -236,26 +177,11 @@ class OrderRepository:
     def claim(self, now: datetime, limit: int = 50, lease: float = 60.0) -> list[Effect]:
         """Take due effects for this worker (others skip them until the lease ends)."""
         until = now + timedelta(seconds=lease)
-        if self._memory is not None:
-            assert isinstance(self.store, MemoryStore)
-            with self.store.transaction():
-                due = [
-                    e
-                    for i, e in sorted(self._memory["outbox"].items())
-                    if e.state == "pending" and self._memory["due"][i] <= now
-                ][:limit]
-                for effect in due:
-                    self._memory["due"][effect.id] = until
-                return [
-                    Effect(e.key, e.kind, e.order_id, dict(e.payload), id=e.id, attempts=e.attempts)
-                    for e in due
-                ]
-        skip = " FOR UPDATE SKIP LOCKED" if isinstance(self.store, PostgresStore) else ""
         with self.unit() as unit:
             rows = unit._run(
                 "SELECT id, key, kind, order_id, payload, attempts FROM ef_outbox "
                 f"WHERE state = 'pending' AND not_before <= ? ORDER BY id LIMIT {int(limit)}"
-                + skip,
+                + unit.tx.skip_locked,
                 (to_db_time(now),),
             ).fetchall()
             for row in rows:
@@ -269,9 +195,6 @@ class OrderRepository:
 
     def finish(self, effect: Effect, now: datetime) -> None:
         """Mark an effect done."""
-        if self._memory is not None:
-            self._memory["outbox"][effect.id].state = "done"
-            return
         with self.unit() as unit:
             unit._run(
                 "UPDATE ef_outbox SET state = 'done', done_at = ? WHERE id = ?",
@@ -283,11 +206,6 @@ class OrderRepository:
         attempts = effect.attempts + 1
         state = "needs_attention" if attempts >= max_attempts else "pending"
         retry_at = now + timedelta(seconds=30 * 2 ** (attempts - 1))
-        if self._memory is not None:
-            stored = self._memory["outbox"][effect.id]
-            stored.attempts, stored.state, stored.error = attempts, state, error
-            self._memory["due"][effect.id] = retry_at
-            return state
         with self.unit() as unit:
             unit._run(
                 "UPDATE ef_outbox SET attempts = ?, state = ?, error = ?, not_before = ? "
@@ -298,25 +216,22 @@ class OrderRepository:
 
     def effects(self, state: str | None = None) -> list[Effect]:
         """Every effect (for reports and tests), optionally in one state."""
-        if self._memory is not None:
-            items = list(self._memory["outbox"].values())
-        else:
-            with self.unit() as unit:
-                rows = unit._run(
-                    "SELECT id, key, kind, order_id, payload, attempts, state, "
-                    "error FROM ef_outbox ORDER BY id"
-                ).fetchall()
-            items = [
-                Effect(
-                    r[1],
-                    r[2],
-                    r[3],
-                    json.loads(r[4]),
-                    id=int(r[0]),
-                    attempts=int(r[5]),
-                    state=r[6],
-                    error=r[7],
-                )
-                for r in rows
-            ]
+        with self.unit() as unit:
+            rows = unit._run(
+                "SELECT id, key, kind, order_id, payload, attempts, state, "
+                "error FROM ef_outbox ORDER BY id"
+            ).fetchall()
+        items = [
+            Effect(
+                r[1],
+                r[2],
+                r[3],
+                json.loads(r[4]),
+                id=int(r[0]),
+                attempts=int(r[5]),
+                state=r[6],
+                error=r[7],
+            )
+            for r in rows
+        ]
         return [e for e in items if state is None or e.state == state]

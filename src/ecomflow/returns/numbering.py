@@ -1,7 +1,7 @@
 """RMA numbers: readable, unique, and safe under concurrency (a store-backed sequence).
 
 >>> from datetime import UTC, datetime
->>> from ecomflow.stock import open_store
+>>> from ecomflow.storage import open_store
 >>> numbers = RmaNumbering(open_store("memory://"))
 >>> numbers.next(datetime(2026, 11, 24, tzinfo=UTC)), numbers.next(datetime(2026, 11, 25, tzinfo=UTC))
 ('RMA/2026/11/000001', 'RMA/2026/11/000002')
@@ -9,10 +9,9 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
-from ecomflow.stock.stores import MemoryStore, PostgresStore, SqliteStore
+from ecomflow.storage import Store
 
 __all__ = ["RmaNumbering"]
 
@@ -30,7 +29,7 @@ class RmaNumbering:
 
     def __init__(
         self,
-        store: MemoryStore | SqliteStore | PostgresStore,
+        store: Store,
         *,
         pattern: str = "RMA/{year}/{month:02d}/{seq:06d}",
         per: str = "month",
@@ -40,9 +39,7 @@ class RmaNumbering:
         self.store = store
         self.pattern = pattern
         self.per = per
-        self._lock = threading.Lock()
-        if not isinstance(store, MemoryStore):
-            store.ensure_schema("rma_numbers", _MIGRATIONS)
+        store.ensure_schema("rma_numbers", _MIGRATIONS)
 
     def _counter(self, when: datetime) -> str:
         if self.per == "month":
@@ -52,19 +49,11 @@ class RmaNumbering:
     def next(self, when: datetime) -> str:
         """The next number for an RMA made at ``when`` (never repeats, even across processes)."""
         name = self._counter(when)
-        if isinstance(self.store, MemoryStore):
-            with self._lock:
-                table: dict[str, int] = self.store.tables.setdefault("sequences", {})
-                table[name] = table.get(name, 0) + 1
-                value = table[name]
-        else:
-            placeholder = "%s" if isinstance(self.store, PostgresStore) else "?"
-            with self.store.transaction() as cursor:
-                cursor.execute(
-                    "INSERT INTO ef_sequences (name, value) VALUES "
-                    f"({placeholder}, 1) ON CONFLICT (name) DO UPDATE SET "
-                    "value = ef_sequences.value + 1 RETURNING value",
-                    (name,),
-                )
-                value = int(cursor.fetchone()[0])
+        with self.store.transaction() as tx:
+            row = tx.execute(
+                "INSERT INTO ef_sequences (name, value) VALUES (?, 1) ON CONFLICT (name) "
+                "DO UPDATE SET value = ef_sequences.value + 1 RETURNING value",
+                (name,),
+            ).fetchone()
+        value = int(row[0])
         return self.pattern.format(year=when.year, month=when.month, seq=value)

@@ -25,28 +25,24 @@ from ecomflow.stock.replenishment import (
     abc_xyz,
     replenishment,
 )
-from ecomflow.stock.stores import MemoryStore, PostgresStore, SqliteStore, Store, open_store
 from ecomflow.stock.updates import StockUpdate
+from ecomflow.storage import open_store
 
 __all__ = [
     "DEFAULT_WAREHOUSE",
     "AbcXyz",
     "Backorder",
-    "MemoryStore",
     "Movement",
     "MovementKind",
-    "PostgresStore",
     "Proposal",
     "PublicationRule",
     "Reservation",
     "ReservationLine",
     "ReservationState",
     "Sale",
-    "SqliteStore",
     "StockLedger",
     "StockLevel",
     "StockUpdate",
-    "Store",
     "SupplierTerms",
     "Verification",
     "abc_xyz",

@@ -32,7 +32,8 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -58,7 +59,14 @@ from ecomflow.stock.models import (
     ReservationState,
     StockLevel,
 )
-from ecomflow.stock.stores.base import IdempotencyRecord, LedgerTx, LevelRow, MovementDraft, Store
+from ecomflow.stock.sql import (
+    LEDGER_MIGRATIONS,
+    IdempotencyRecord,
+    LevelRow,
+    MovementDraft,
+    SqlLedgerTx,
+)
+from ecomflow.storage import Store
 
 __all__ = ["DEFAULT_WAREHOUSE", "StockLedger", "Verification"]
 
@@ -124,7 +132,7 @@ class StockLedger:
     """Stock per SKU and warehouse, reservations and the movement journal.
 
     Args:
-        store: from :func:`ecomflow.stock.open_store`.
+        store: from :func:`ecomflow.storage.open_store` (shared with orders and RMAs).
         clock: where "now" comes from (TTLs, journal times).
         warehouse_priority: the order in which ``reserve(warehouse=None)`` tries
             warehouses; warehouses not listed come after, by name.
@@ -143,6 +151,13 @@ class StockLedger:
         self._clock = clock
         self.warehouse_priority = list(warehouse_priority)
         self._max_attempts = max_attempts
+        store.ensure_schema("stock", LEDGER_MIGRATIONS)
+
+    @contextmanager
+    def _tx(self) -> Iterator[SqlLedgerTx]:
+        """One ledger transaction (a savepoint inside a caller's transaction)."""
+        with self.store.transaction() as tx:
+            yield SqlLedgerTx(tx)
 
     # -- the transaction runner ------------------------------------------------------------
 
@@ -164,7 +179,7 @@ class StockLedger:
         key: str | None,
         payload: Mapping[str, Any],
         result_type: type[T],
-        body: Callable[[LedgerTx, datetime], T],
+        body: Callable[[SqlLedgerTx, datetime], T],
     ) -> T:
         """One idempotent operation: a repeated ``key`` returns the first result."""
         fingerprint = hashlib.sha256(
@@ -172,7 +187,7 @@ class StockLedger:
         ).hexdigest()
 
         def attempt() -> T:
-            with self.store.ledger() as tx:
+            with self._tx() as tx:
                 if key is not None:
                     seen = tx.idempotency(key)
                     if seen is not None:
@@ -202,7 +217,7 @@ class StockLedger:
         """Goods in: ``quantity`` more on hand (backorders waiting for it are filled first)."""
         _positive(quantity, "Received quantity")
 
-        def body(tx: LedgerTx, now: datetime) -> StockLevel:
+        def body(tx: SqlLedgerTx, now: datetime) -> StockLevel:
             row = tx.levels([sku], warehouse, lock=True).get((sku, warehouse))
             row = row or LevelRow(sku, warehouse)
             row.on_hand += quantity
@@ -247,7 +262,7 @@ class StockLedger:
         if not reason:
             raise ValidationFailed("adjust() needs a reason for the journal.")
 
-        def body(tx: LedgerTx, now: datetime) -> StockLevel:
+        def body(tx: SqlLedgerTx, now: datetime) -> StockLevel:
             row = tx.levels([sku], warehouse, lock=True).get((sku, warehouse))
             row = row or LevelRow(sku, warehouse)
             change = delta if delta is not None else int(new_level or 0) - row.on_hand
@@ -299,7 +314,7 @@ class StockLedger:
         if ttl is not None and ttl <= timedelta(0):
             raise ValidationFailed(f"ttl must be positive, not {ttl}.")
 
-        def body(tx: LedgerTx, now: datetime) -> Reservation:
+        def body(tx: SqlLedgerTx, now: datetime) -> Reservation:
             existing = tx.reservation(order_id, lock=True)
             if existing is not None and existing.state.holds_stock:
                 raise ReservationExists(order_id, existing.id)
@@ -369,7 +384,7 @@ class StockLedger:
     def confirm(self, order_id: str, *, key: str | None = None) -> Reservation:
         """The order was paid: its reservation no longer expires."""
 
-        def body(tx: LedgerTx, now: datetime) -> Reservation:
+        def body(tx: SqlLedgerTx, now: datetime) -> Reservation:
             reservation = self._holding(tx, order_id, now)
             if reservation.state is ReservationState.CONFIRMED:
                 return reservation
@@ -384,7 +399,7 @@ class StockLedger:
     def release(self, order_id: str, *, key: str | None = None) -> Reservation:
         """Cancelled: the stock becomes available again (releasing twice changes nothing)."""
 
-        def body(tx: LedgerTx, now: datetime) -> Reservation:
+        def body(tx: SqlLedgerTx, now: datetime) -> Reservation:
             reservation = tx.reservation(order_id, lock=True)
             if reservation is None:
                 raise ReservationNotFound(order_id)
@@ -407,7 +422,7 @@ class StockLedger:
     def commit(self, order_id: str, *, key: str | None = None) -> Reservation:
         """Shipped: on hand and reserved both go down (committing twice changes nothing)."""
 
-        def body(tx: LedgerTx, now: datetime) -> Reservation:
+        def body(tx: SqlLedgerTx, now: datetime) -> Reservation:
             reservation = tx.reservation(order_id, lock=True)
             if reservation is not None and reservation.state is ReservationState.COMMITTED:
                 return reservation
@@ -462,7 +477,7 @@ class StockLedger:
 
         def attempt() -> list[Reservation]:
             done: list[Reservation] = []
-            with self.store.ledger() as tx:
+            with self._tx() as tx:
                 for order_id in tx.due_reservations(moment, batch):
                     reservation = tx.reservation(order_id, lock=True)
                     if (
@@ -492,7 +507,7 @@ class StockLedger:
 
     def reservation(self, order_id: str) -> Reservation | None:
         """The order's reservation in whatever state it is, or ``None``."""
-        with self.store.ledger() as tx:
+        with self._tx() as tx:
             return tx.reservation(order_id, lock=False)
 
     # -- returns (quarantine) ----------------------------------------------------------
@@ -510,7 +525,7 @@ class StockLedger:
         """Returned units arrive: they go to quarantine, not to available stock."""
         _positive(quantity, "Returned quantity")
 
-        def body(tx: LedgerTx, now: datetime) -> StockLevel:
+        def body(tx: SqlLedgerTx, now: datetime) -> StockLevel:
             row = tx.levels([sku], warehouse, lock=True).get((sku, warehouse))
             row = row or LevelRow(sku, warehouse)
             row.quarantined += quantity
@@ -579,7 +594,7 @@ class StockLedger:
     ) -> StockLevel:
         _positive(quantity, "Quantity")
 
-        def body(tx: LedgerTx, now: datetime) -> StockLevel:
+        def body(tx: SqlLedgerTx, now: datetime) -> StockLevel:
             row = tx.levels([sku], warehouse, lock=True).get((sku, warehouse))
             if row is None or row.quarantined < quantity:
                 held = row.quarantined if row else 0
@@ -628,25 +643,25 @@ class StockLedger:
         ``backordered`` (never silently oversold); ``limit`` caps the units sold ahead.
         """
         backorder = Backorder(sku=sku, warehouse=warehouse, expected=expected, limit=limit)
-        with self.store.ledger() as tx:
+        with self._tx() as tx:
             tx.save_backorder(backorder)
         return backorder
 
     def clear_backorder(self, sku: str, *, warehouse: str = DEFAULT_WAREHOUSE) -> None:
         """Stop selling ``sku`` on backorder (existing backordered reservations stay)."""
-        with self.store.ledger() as tx:
+        with self._tx() as tx:
             tx.delete_backorder(sku, warehouse)
 
     def backorder(self, sku: str, *, warehouse: str = DEFAULT_WAREHOUSE) -> Backorder | None:
         """The backorder settings of ``sku``, if it is sold on backorder."""
-        with self.store.ledger() as tx:
+        with self._tx() as tx:
             return tx.backorder(sku, warehouse)
 
     # -- reading -------------------------------------------------------------------------
 
     def level(self, sku: str, warehouse: str | None = None) -> StockLevel:
         """Stock of ``sku`` in ``warehouse``, or summed over all warehouses (zeros if unknown)."""
-        with self.store.ledger() as tx:
+        with self._tx() as tx:
             rows = tx.levels([sku], warehouse, lock=False)
         total = StockLevel(sku=sku, warehouse=warehouse)
         for row in rows.values():
@@ -662,7 +677,7 @@ class StockLedger:
 
     def levels(self, skus: Sequence[str] | None = None) -> list[StockLevel]:
         """Every (SKU, warehouse) level, or those of ``skus``, sorted."""
-        with self.store.ledger() as tx:
+        with self._tx() as tx:
             rows = tx.all_levels(list(skus) if skus is not None else None)
         return [_level(row, row.sku, row.warehouse) for row in rows]
 
@@ -670,13 +685,13 @@ class StockLedger:
         """The append-only journal, oldest first."""
         if since is not None:
             ensure_aware(since, "since")
-        with self.store.ledger() as tx:
+        with self._tx() as tx:
             return tx.movements(sku, since)
 
     def verify(self) -> Verification:
         """Check every invariant and that the journal replays to the current levels."""
         problems: list[str] = []
-        with self.store.ledger() as tx:
+        with self._tx() as tx:
             rows = tx.all_levels(None)
             sums = tx.movement_sums()
         for row in rows:
@@ -709,7 +724,7 @@ class StockLedger:
 
     def _plan(
         self,
-        tx: LedgerTx,
+        tx: SqlLedgerTx,
         rows: Mapping[tuple[str, str], LevelRow],
         warehouse: str,
         wanted: Mapping[str, int],
@@ -749,7 +764,7 @@ class StockLedger:
                 best = short
         return best or []
 
-    def _holding(self, tx: LedgerTx, order_id: str, now: datetime) -> Reservation:
+    def _holding(self, tx: SqlLedgerTx, order_id: str, now: datetime) -> Reservation:
         reservation = tx.reservation(order_id, lock=True)
         if reservation is None or reservation.state in (
             ReservationState.RELEASED,
@@ -764,7 +779,7 @@ class StockLedger:
 
     def _free(
         self,
-        tx: LedgerTx,
+        tx: SqlLedgerTx,
         reservation: Reservation,
         now: datetime,
         state: ReservationState,
@@ -797,7 +812,7 @@ class StockLedger:
         return freed
 
     def _fill_backorders(
-        self, tx: LedgerTx, row: LevelRow, now: datetime, key: str | None
+        self, tx: SqlLedgerTx, row: LevelRow, now: datetime, key: str | None
     ) -> list[MovementDraft]:
         """Give newly arrived units to backordered reservations, oldest first."""
         if row.backordered == 0:

@@ -1,9 +1,9 @@
-"""The SQL ledger shared by the SQLite and PostgreSQL stores.
+"""The stock ledger's tables and statements, on the shared store (SQLite or PostgreSQL).
 
-One set of statements, written with ``?`` placeholders and translated for
-psycopg; the only dialect differences are the placeholders, row locks
-(``FOR UPDATE``, ``SKIP LOCKED`` — SQLite has none and needs none, because
-``BEGIN IMMEDIATE`` already serialises writers) and the journal's id column.
+One set of statements, written with ``?`` placeholders (:class:`~ecomflow.storage.Tx`
+translates them); the dialect differences are row locks (``FOR UPDATE``,
+``SKIP LOCKED`` — SQLite has none and needs none, because ``BEGIN IMMEDIATE``
+already serialises writers) and the journal's id column.
 
 Oversell is impossible at three levels: rows are locked (PostgreSQL) or the
 writer is alone (SQLite); reservations use a conditional
@@ -14,10 +14,10 @@ constraint refuses anything that slips past both.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
-from typing import Any, Literal, Self
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
 from ecomflow.stock.models import (
     Backorder,
@@ -27,64 +27,65 @@ from ecomflow.stock.models import (
     ReservationLine,
     ReservationState,
 )
-from ecomflow.stock.stores.base import IdempotencyRecord, LevelRow, MovementDraft
+from ecomflow.storage import Dialect, Tx, from_db_time, to_db_time
 
 __all__ = [
     "LEDGER_MIGRATIONS",
-    "ConnectionsPerThread",
-    "Dialect",
+    "IdempotencyRecord",
+    "LevelRow",
+    "MovementDraft",
     "SqlLedgerTx",
-    "apply_migrations",
-    "from_db_time",
-    "to_db_time",
 ]
 
-#: The SQL dialects the stores speak.
-Dialect = Literal["sqlite", "postgresql"]
 
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
+@dataclass(slots=True)
+class LevelRow:
+    """The counters of one SKU in one warehouse, as stored (mutable inside a transaction)."""
 
+    sku: str
+    warehouse: str
+    on_hand: int = 0
+    reserved: int = 0
+    quarantined: int = 0
+    backordered: int = 0
 
-class ConnectionsPerThread:
-    """One database connection per thread, all closed by :meth:`close` (both SQL stores)."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-        self._all: list[Any] = []
-        self._guard = threading.Lock()
-
-    def _current(self) -> Any:
-        return getattr(self._local, "conn", None)
-
-    def _remember(self, conn: Any) -> Any:
-        self._local.conn = conn
-        with self._guard:
-            self._all.append(conn)
-        return conn
-
-    def close(self) -> None:
-        """Close every connection this store opened."""
-        with self._guard:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def copy(self) -> LevelRow:
+        """An independent copy."""
+        return LevelRow(
+            self.sku,
+            self.warehouse,
+            self.on_hand,
+            self.reserved,
+            self.quarantined,
+            self.backordered,
+        )
 
 
-def to_db_time(value: datetime) -> str:
-    """A fixed-width UTC text that sorts like the instant (both dialects store TEXT)."""
-    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+@dataclass(frozen=True, slots=True)
+class MovementDraft:
+    """A journal entry before the store gives it an id."""
+
+    at: datetime
+    kind: str
+    sku: str
+    warehouse: str
+    on_hand: int = 0
+    reserved: int = 0
+    quarantined: int = 0
+    backordered: int = 0
+    order_id: str | None = None
+    key: str | None = None
+    reason: str | None = None
 
 
-def from_db_time(value: str) -> datetime:
-    """The instant stored by :func:`to_db_time`."""
-    return datetime.fromisoformat(value)
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """What an idempotency key was used for, and the result it produced."""
+
+    key: str
+    operation: str
+    fingerprint: str
+    result: str
 
 
 def _ledger_v1(dialect: Dialect) -> list[str]:
@@ -169,29 +170,21 @@ _MOVE_COLUMNS = (
 
 
 class SqlLedgerTx:
-    """A ledger transaction on an open DB-API cursor (SQLite or psycopg)."""
+    """The ledger's statements, run inside one store transaction (SQLite or PostgreSQL)."""
 
-    def __init__(self, cursor: Any, dialect: Dialect) -> None:
-        self._cursor = cursor
-        self._dialect = dialect
-        self._lock = " FOR UPDATE" if dialect == "postgresql" else ""
-        self._skip = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
-        self._translate: Callable[[str], str] = (
-            (lambda sql: sql.replace("?", "%s")) if dialect == "postgresql" else (lambda s: s)
-        )
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        self._cursor.execute(self._translate(sql), params)
-        return self._cursor
-
-    def _in(self, values: Sequence[Any]) -> str:
-        return ", ".join("?" for _ in values)
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+        self._run = tx.execute
+        self._in = tx.marks
+        self._lock = tx.for_update
+        self._skip = tx.skip_locked
 
     # -- levels -------------------------------------------------------------------------
 
     def levels(
         self, skus: Sequence[str], warehouse: str | None, *, lock: bool
     ) -> dict[tuple[str, str], LevelRow]:
+        """Rows for ``skus`` in ``warehouse`` (all warehouses when ``None``), locked if asked."""
         ordered = sorted(set(skus))
         if not ordered:
             return {}
@@ -206,6 +199,7 @@ class SqlLedgerTx:
         return {(r[0], r[1]): LevelRow(*r) for r in rows}
 
     def all_levels(self, skus: Sequence[str] | None) -> list[LevelRow]:
+        """Every row, or the rows of ``skus``, sorted by SKU then warehouse."""
         sql = f"SELECT {_LEVEL_COLUMNS} FROM stock_levels"
         params: list[Any] = []
         if skus is not None:
@@ -217,6 +211,7 @@ class SqlLedgerTx:
         return [LevelRow(*r) for r in rows]
 
     def save_level(self, row: LevelRow) -> None:
+        """Insert or update one row."""
         self._run(
             f"INSERT INTO stock_levels ({_LEVEL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = excluded.on_hand, "
@@ -226,6 +221,7 @@ class SqlLedgerTx:
         )
 
     def reserve_units(self, sku: str, warehouse: str, quantity: int) -> bool:
+        """Conditionally add ``quantity`` to reserved; ``False`` if it would exceed on hand."""
         cursor = self._run(
             "UPDATE stock_levels SET reserved = reserved + ? "
             "WHERE sku = ? AND warehouse = ? AND on_hand - reserved >= ?",
@@ -252,6 +248,7 @@ class SqlLedgerTx:
         )
 
     def reservation(self, order_id: str, *, lock: bool) -> Reservation | None:
+        """The order's reservation, whatever its state."""
         row = self._run(
             f"SELECT {_RES_COLUMNS} FROM stock_reservations WHERE order_id = ?"
             + (self._lock if lock else ""),
@@ -260,6 +257,7 @@ class SqlLedgerTx:
         return self._reservation(row) if row else None
 
     def save_reservation(self, reservation: Reservation) -> None:
+        """Insert or replace the order's reservation."""
         lines = json.dumps([[ln.sku, ln.quantity, ln.backordered] for ln in reservation.lines])
         self._run(
             f"INSERT INTO stock_reservations ({_RES_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -280,6 +278,7 @@ class SqlLedgerTx:
         )
 
     def due_reservations(self, now: datetime, limit: int) -> list[str]:
+        """Order ids of active reservations expired at ``now`` (skipping rows others lock)."""
         rows = self._run(
             "SELECT order_id FROM stock_reservations WHERE state = 'active' "
             "AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, order_id "
@@ -289,6 +288,7 @@ class SqlLedgerTx:
         return [r[0] for r in rows]
 
     def backordered_reservations(self, sku: str, warehouse: str) -> list[Reservation]:
+        """Reservations holding backordered units of ``sku``, oldest first, locked."""
         rows = self._run(
             f"SELECT {_RES_COLUMNS} FROM stock_reservations WHERE warehouse = ? "
             "AND state IN ('active', 'confirmed') ORDER BY created_at, order_id" + self._lock,
@@ -300,13 +300,12 @@ class SqlLedgerTx:
     # -- journal ------------------------------------------------------------------------
 
     def add_movements(self, drafts: Sequence[MovementDraft]) -> None:
+        """Append journal entries."""
         if not drafts:
             return
-        self._cursor.executemany(
-            self._translate(
-                f"INSERT INTO stock_movements ({_MOVE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            ),
+        self._tx.executemany(
+            f"INSERT INTO stock_movements ({_MOVE_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     to_db_time(d.at),
@@ -326,6 +325,7 @@ class SqlLedgerTx:
         )
 
     def movements(self, sku: str | None, since: datetime | None) -> list[Movement]:
+        """Journal entries in order, optionally for one SKU and from an instant."""
         sql = f"SELECT id, {_MOVE_COLUMNS} FROM stock_movements WHERE 1 = 1"
         params: list[Any] = []
         if sku is not None:
@@ -354,6 +354,7 @@ class SqlLedgerTx:
         ]
 
     def movement_sums(self) -> dict[tuple[str, str], tuple[int, int, int, int]]:
+        """Per (SKU, warehouse): the summed deltas of on hand, reserved, quarantined, backordered."""
         rows = self._run(
             "SELECT sku, warehouse, SUM(on_hand), SUM(reserved), SUM(quarantined), "
             "SUM(backordered) FROM stock_movements GROUP BY sku, warehouse"
@@ -363,18 +364,21 @@ class SqlLedgerTx:
     # -- idempotency and backorders -----------------------------------------------------
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
+        """The record of ``key``, if used before."""
         row = self._run(
             "SELECT key, operation, fingerprint, result FROM stock_keys WHERE key = ?", (key,)
         ).fetchone()
         return IdempotencyRecord(*row) if row else None
 
     def save_idempotency(self, record: IdempotencyRecord) -> None:
+        """Remember what ``key`` did (a duplicate key raises the driver's integrity error)."""
         self._run(
             "INSERT INTO stock_keys (key, operation, fingerprint, result) VALUES (?, ?, ?, ?)",
             (record.key, record.operation, record.fingerprint, record.result),
         )
 
     def backorder(self, sku: str, warehouse: str) -> Backorder | None:
+        """The backorder settings of a SKU."""
         row = self._run(
             "SELECT sku, warehouse, expected, max_units FROM stock_backorders "
             "WHERE sku = ? AND warehouse = ?",
@@ -387,6 +391,7 @@ class SqlLedgerTx:
         )
 
     def save_backorder(self, backorder: Backorder) -> None:
+        """Mark a SKU as sold on backorder (or update it)."""
         self._run(
             "INSERT INTO stock_backorders (sku, warehouse, expected, max_units) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (sku, warehouse) DO UPDATE SET "
@@ -395,39 +400,5 @@ class SqlLedgerTx:
         )
 
     def delete_backorder(self, sku: str, warehouse: str) -> None:
+        """Stop selling a SKU on backorder."""
         self._run("DELETE FROM stock_backorders WHERE sku = ? AND warehouse = ?", (sku, warehouse))
-
-
-def apply_migrations(
-    cursor: Any,
-    dialect: Dialect,
-    component: str,
-    migrations: Sequence[Sequence[str]] | Mapping[Dialect, Sequence[Sequence[str]]],
-    translate: Callable[[str], str],
-) -> int:
-    """Bring ``component`` to the last version; returns the number of versions applied.
-
-    Runs inside the caller's transaction (which serialises concurrent openers).
-    """
-    steps = migrations[dialect] if isinstance(migrations, Mapping) else migrations
-    cursor.execute(
-        "CREATE TABLE IF NOT EXISTS ecomflow_schema ("
-        "component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-    )
-    cursor.execute(
-        translate("SELECT version FROM ecomflow_schema WHERE component = ?"), (component,)
-    )
-    row = cursor.fetchone()
-    current = int(row[0]) if row else 0
-    for statements in steps[current:]:
-        for statement in statements:
-            cursor.execute(statement)
-    if len(steps) > current:
-        cursor.execute(
-            translate(
-                "INSERT INTO ecomflow_schema (component, version) VALUES (?, ?) "
-                "ON CONFLICT (component) DO UPDATE SET version = excluded.version"
-            ),
-            (component, len(steps)),
-        )
-    return max(0, len(steps) - current)

@@ -1,29 +1,30 @@
 """The store for many workers and hosts: PostgreSQL through psycopg 3.
 
 Each thread gets its own connection (``autocommit`` on, explicit
-transactions). Ledger rows are locked with ``SELECT … FOR UPDATE`` in a fixed
-(SKU, warehouse) order, so multi-line reservations never deadlock each other;
-``expire()`` claims due reservations with ``FOR UPDATE SKIP LOCKED`` so workers
-don't wait for each other. ``?schema=NAME`` in the URL keeps every table in
-that schema (created if missing).
+transactions; a nested transaction is a savepoint). Components lock rows with
+``Tx.for_update`` in a fixed order and claim work with ``Tx.skip_locked``.
+``?schema=NAME`` in the URL keeps every table in that schema (created if
+missing). The password in the URL never appears in an error or a repr.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ecomflow.errors import ConfigurationError
-from ecomflow.stock.stores.base import StoreKind
-from ecomflow.stock.stores.sql import (
-    LEDGER_MIGRATIONS,
-    ConnectionsPerThread,
+from ecomflow.storage.base import (
     Dialect,
-    SqlLedgerTx,
+    Migrations,
+    StoreKind,
+    Tx,
     apply_migrations,
+    read_schema_versions,
+    redact_url,
 )
 
 __all__ = ["PostgresStore"]
@@ -41,7 +42,7 @@ def _import_psycopg() -> Any:
     return psycopg
 
 
-class PostgresStore(ConnectionsPerThread):
+class PostgresStore:
     """A PostgreSQL database (``postgresql://user@host:port/db[?schema=name]``)."""
 
     kind: StoreKind = "postgresql"
@@ -49,58 +50,60 @@ class PostgresStore(ConnectionsPerThread):
 
     def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
         self._psycopg = _import_psycopg()
-        self.url = url
+        self.url = redact_url(url)
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
         self.schema = query.pop("schema", None)
         if self.schema is not None and not _SCHEMA.match(self.schema):
             raise ConfigurationError(
-                f"schema {self.schema!r} in {url} is not a plain SQL identifier."
+                f"schema {self.schema!r} in {self.url} is not a plain SQL identifier."
             )
+        self._password = parts.password or ""
         self._dsn = urlunsplit(parts._replace(query=urlencode(query)))
         self._connect_timeout = connect_timeout
-        super().__init__()
-        self.ensure_schema("stock", LEDGER_MIGRATIONS)
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._guard = threading.Lock()
 
     def _connection(self) -> Any:
-        conn = self._current()
+        conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
             try:
                 conn = self._psycopg.connect(
                     self._dsn, autocommit=True, connect_timeout=self._connect_timeout
                 )
             except self._psycopg.OperationalError as exc:
-                raise ConfigurationError(f"Cannot connect to {self._dsn}: {exc}") from exc
+                detail = str(exc).replace(self._password, "***") if self._password else str(exc)
+                raise ConfigurationError(
+                    f"Cannot connect to {redact_url(self._dsn)}: {detail.strip()} — check that "
+                    "the server runs and the URL, user and password are right."
+                ) from None
             if self.schema:
                 conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 conn.execute(f'SET search_path TO "{self.schema}"')
-            self._remember(conn)
+            self._local.conn = conn
+            with self._guard:
+                self._all.append(conn)
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """One transaction on this thread's connection; yields a psycopg cursor."""
+    def transaction(self) -> Iterator[Tx]:
+        """One transaction on this thread's connection (a savepoint when nested)."""
         conn = self._connection()
         with conn.transaction(), conn.cursor() as cursor:
-            yield cursor
+            yield Tx(cursor, "postgresql")
 
-    @contextmanager
-    def ledger(self) -> Iterator[SqlLedgerTx]:
-        """One ledger transaction."""
-        with self.transaction() as cursor:
-            yield SqlLedgerTx(cursor, "postgresql")
-
-    def ensure_schema(
-        self,
-        component: str,
-        migrations: Sequence[Sequence[str]] | Mapping[Dialect, Sequence[Sequence[str]]],
-    ) -> int:
+    def ensure_schema(self, component: str, migrations: Migrations) -> int:
         """Apply ``component``'s pending migrations; an advisory lock serialises openers."""
-        with self.transaction() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ecomflow_schema'))")
-            return apply_migrations(
-                cursor, "postgresql", component, migrations, lambda s: s.replace("?", "%s")
-            )
+        with self.transaction() as tx:
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext('ecomflow_schema'))")
+            return apply_migrations(tx, component, migrations)
+
+    def schema_versions(self) -> dict[str, int]:
+        """Each component's schema version in this database."""
+        with self.transaction() as tx:
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext('ecomflow_schema'))")
+            return read_schema_versions(tx)
 
     def is_retryable(self, error: BaseException) -> bool:
         """Duplicate keys, deadlocks and serialisation failures are worth another try."""
@@ -116,5 +119,19 @@ class PostgresStore(ConnectionsPerThread):
         conn = self._connection()
         conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
 
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
-        return f"PostgresStore({self._dsn!r}, schema={self.schema!r})"
+        return f"PostgresStore({self.url!r})"
