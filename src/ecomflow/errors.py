@@ -20,9 +20,15 @@ only in their message, and the message says what to do next::
     │   ├── IdempotencyConflict       a key reused with another payload
     │   ├── ConcurrentUpdate          an optimistic version check lost a race
     │   ├── ValidationFailed          data that checks found wrong
-    │   └── RuleError                 a rule set that cannot be loaded
-    │       └── RuleConflict          two rules that set one thing differently
+    │   ├── RuleError                 a rule set that cannot be loaded
+    │   │   └── RuleConflict          two rules that set one thing differently
+    │   ├── UnmappedDeliveryMethod    a channel delivery method with no carrier/service/locker
+    │   ├── LeaseLost                 a worker's claim on an effect ran out (fencing)
+    │   └── IntakeRefused             a channel order kept aside as an intake failure
     ├── AdapterError                  talking to a channel or carrier went wrong
+    │   ├── MappingError              a remote record that cannot become a domain object
+    │   ├── UnsupportedService        a carrier service id the adapter cannot create
+    │   ├── CursorOverflow            more records in one instant than paging can separate
     │   ├── TransportError            timeout, connection refused or reset
     │   ├── RemoteAPIError            the remote API answered with an error
     │   │   ├── RateLimited           too many requests (carries retry_after)
@@ -53,14 +59,18 @@ __all__ = [
     "ConcurrentUpdate",
     "ConfigurationError",
     "CurrencyMismatch",
+    "CursorOverflow",
     "DomainError",
     "EcomflowError",
     "GuardFailed",
     "IdempotencyConflict",
     "InsufficientStock",
+    "IntakeRefused",
     "InvalidRequest",
     "InvalidTransition",
     "LabelNotReady",
+    "LeaseLost",
+    "MappingError",
     "NotFound",
     "PluginError",
     "RateLimited",
@@ -74,7 +84,9 @@ __all__ = [
     "SignatureVerificationError",
     "TransportError",
     "UnknownSku",
+    "UnmappedDeliveryMethod",
     "UnmappedStatus",
+    "UnsupportedService",
     "ValidationFailed",
 ]
 
@@ -177,6 +189,66 @@ class UnmappedStatus(DomainError):
         super().__init__(
             f"Channel {channel!r} status {status!r} is not mapped to a master status "
             f"(mapped: {known}). Add it to the channel's StatusMap."
+        )
+
+
+class UnmappedDeliveryMethod(DomainError):
+    """A channel delivery method the delivery map does not know.
+
+    Attributes:
+        channel: the channel whose map was used.
+        name: the delivery method's name on the channel (e.g. ``"Kurier DPD"``).
+        mapped: the names the map knows for that channel.
+    """
+
+    def __init__(self, *, channel: str, name: str, mapped: Iterable[str]) -> None:
+        self.channel = channel
+        self.name = name
+        self.mapped = sorted(mapped)
+        known = ", ".join(repr(m) for m in self.mapped[:12]) or "none"
+        more = f" and {len(self.mapped) - 12} more" if len(self.mapped) > 12 else ""
+        super().__init__(
+            f"Channel {channel!r} delivery method {name!r} is not mapped to a delivery "
+            f"(mapped: {known}{more}). Add it to the channel's delivery map "
+            f"([channels.{channel}.deliveries] in ecomflow.toml)."
+        )
+
+
+class LeaseLost(DomainError):
+    """A worker tried to finish an effect whose claim it no longer holds.
+
+    Its lease ran out and another worker may have taken the effect over; the
+    result is discarded so the effect is recorded once (fencing).
+
+    Attributes:
+        effect_key: the effect's idempotency key.
+        token: the stale claim token.
+    """
+
+    def __init__(self, *, effect_key: str, token: str) -> None:
+        self.effect_key = effect_key
+        self.token = token
+        super().__init__(
+            f"The claim on effect {effect_key!r} expired before it was finished; another "
+            "worker owns it now. Nothing was recorded; raise the lease if this repeats."
+        )
+
+
+class IntakeRefused(DomainError):
+    """A channel order that could not be taken in; it is kept as an intake failure.
+
+    Attributes:
+        channel: the channel it came from.
+        channel_order_id: the channel's id for it (``None`` when even that is unreadable).
+        reason: what is wrong and what to do.
+    """
+
+    def __init__(self, *, channel: str, channel_order_id: str | None, reason: str) -> None:
+        self.channel = channel
+        self.channel_order_id = channel_order_id
+        self.reason = reason
+        super().__init__(
+            f"Order {channel_order_id or '?'} from {channel!r} was not taken in: {reason}"
         )
 
 
@@ -337,6 +409,70 @@ class RuleConflict(RuleError):
 
 class AdapterError(EcomflowError):
     """Talking to a channel, carrier or other remote system went wrong."""
+
+
+class MappingError(AdapterError):
+    """A remote record (an order, a shipment) that cannot be mapped onto the domain model.
+
+    Adapters raise it instead of a bare ``ValueError``, ``KeyError`` or a pydantic
+    ``ValidationError``, so one bad record never stops the good ones.
+
+    Attributes:
+        source: the adapter or channel name.
+        object_id: the remote id of the record, when readable.
+        field: the field that is wrong, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        object_id: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.source = source
+        self.object_id = object_id
+        self.field = field
+        super().__init__(message)
+
+
+class UnsupportedService(AdapterError):
+    """A carrier service id the carrier adapter does not offer.
+
+    Attributes:
+        carrier: the carrier adapter's id.
+        service_id: the service asked for.
+        supported: the services the adapter offers.
+    """
+
+    def __init__(self, *, carrier: str, service_id: str | None, supported: Iterable[str]) -> None:
+        self.carrier = carrier
+        self.service_id = service_id
+        self.supported = sorted(supported)
+        super().__init__(
+            f"Carrier {carrier!r} has no service {service_id!r} (it offers: "
+            f"{', '.join(self.supported) or 'none'}). Fix the catalogue or the rule that "
+            "chose it."
+        )
+
+
+class CursorOverflow(AdapterError):
+    """More records share one instant than the API's paging can separate.
+
+    Raised instead of silently skipping records; the cursor does not move.
+
+    Attributes:
+        source: the adapter or channel.
+        instant: the crowded instant (as the API writes it).
+        count: how many records were seen in it.
+    """
+
+    def __init__(self, message: str, *, source: str, instant: str, count: int) -> None:
+        self.source = source
+        self.instant = instant
+        self.count = count
+        super().__init__(message)
 
 
 class TransportError(AdapterError):

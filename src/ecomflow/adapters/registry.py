@@ -13,13 +13,14 @@ the first look-up; a plugin that fails to import is reported by
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from ecomflow.adapters.protocols import capabilities
 from ecomflow.errors import PluginError
 
 __all__ = ["ENTRY_POINT_GROUP", "AdapterInfo", "PluginStatus", "available", "get", "register"]
@@ -27,21 +28,51 @@ __all__ = ["ENTRY_POINT_GROUP", "AdapterInfo", "PluginStatus", "available", "get
 #: The entry-point group plugins register under.
 ENTRY_POINT_GROUP = "ecomflow.adapters"
 
-Capability = Literal["orders", "stock", "shipments", "tracking", "webhooks"]
-
 
 @dataclass(frozen=True)
 class AdapterInfo:
-    """What an adapter is and how to build it."""
+    """What an adapter is and how to build it.
+
+    Attributes:
+        id: the name used in ``ecomflow.toml`` (``adapter = "inpost"``).
+        label: a human name.
+        settings: the pydantic model of its configuration table; the client
+            is built as ``client(settings)``.
+        client: the sync client class.
+        async_client: the async twin, if the adapter has one.
+        status: ``stable`` or ``beta``.
+        description: one line for ``ecomflow adapters``.
+
+    What the adapter can do is derived from its client (:attr:`capabilities`),
+    never declared.
+    """
 
     id: str
     label: str
-    capabilities: frozenset[str]
     settings: type[BaseModel]
-    client: Callable[..., Any]
-    async_client: Callable[..., Any] | None = None
+    client: type
+    async_client: type | None = None
     status: Literal["stable", "beta"] = "beta"
     description: str = ""
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The protocols the sync client implements (see :func:`capabilities`)."""
+        return capabilities(self.client)
+
+    @property
+    def kind(self) -> Literal["channel", "carrier", "other"]:
+        """``channel`` (an order source), ``carrier`` (a shipment provider) or ``other``."""
+        found = self.capabilities
+        if "orders" in found:
+            return "channel"
+        return "carrier" if "shipments" in found else "other"
+
+    def build(self, settings: BaseModel | Mapping[str, Any]) -> Any:
+        """The sync client, from a settings model or the raw configuration table."""
+        if not isinstance(settings, self.settings):
+            settings = self.settings.model_validate(settings)
+        return self.client(settings)
 
 
 @dataclass(frozen=True)

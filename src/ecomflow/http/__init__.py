@@ -1,6 +1,8 @@
 """Shared adapter plumbing: client twins, the retry policy, the rate limiter, paging."""
 
-from ecomflow.http.client import MALFORMED, AsyncClient, BaseClient, Call, Client, redact
+from ecomflow.http.call import Call
+from ecomflow.http.client import MALFORMED, AsyncClient, BaseClient, Client, redact
+from ecomflow.http.flow import Flow, Sleep, operation
 from ecomflow.http.paging import Pages
 from ecomflow.http.ratelimit import FakeClock, RateLimiter
 from ecomflow.http.retry import RetryPolicy
@@ -12,8 +14,11 @@ __all__ = [
     "Call",
     "Client",
     "FakeClock",
+    "Flow",
     "Pages",
     "RateLimiter",
     "RetryPolicy",
+    "Sleep",
+    "operation",
     "redact",
 ]

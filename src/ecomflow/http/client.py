@@ -9,29 +9,34 @@ limiter, error mapping, secret redaction and logging — lives here, once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from ecomflow.errors import (
     AuthenticationFailed,
     ConfigurationError,
+    EcomflowError,
     InvalidRequest,
     NotFound,
     RateLimited,
     RemoteAPIError,
     TransportError,
 )
+from ecomflow.http.call import Call
+from ecomflow.http.flow import Flow, Sleep
 from ecomflow.http.ratelimit import RateLimiter
 from ecomflow.http.retry import RetryPolicy
 
 __all__ = ["MALFORMED", "AsyncClient", "BaseClient", "Call", "Client", "redact"]
 
 logger = logging.getLogger("ecomflow.http")
+
+T = TypeVar("T")
 
 _MASK = "***"
 
@@ -49,20 +54,6 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
         if secret:
             text = text.replace(secret, _MASK)
     return text
-
-
-@dataclass(frozen=True)
-class Call:
-    """One API call to make: HTTP method, path, payload and how to retry it."""
-
-    method: str
-    path: str
-    endpoint: str
-    params: dict[str, Any] | None = None
-    data: dict[str, Any] | None = None
-    json: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    idempotent: bool = True
 
 
 class BaseClient:
@@ -201,6 +192,14 @@ class BaseClient:
             extra={"endpoint": call.endpoint, "status": status, "attempt": attempt},
         )
 
+    @staticmethod
+    def _answer(call: Call, payload: Any, response: httpx.Response) -> Any:
+        """What a flow receives for ``call`` (see :class:`Call`)."""
+        return (payload, response) if call.full else payload
+
+    def _pause(self, seconds: float) -> None:
+        (self.retry.sleep or time.sleep)(seconds)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
@@ -274,8 +273,31 @@ class Client(BaseClient):
                     self._log(call, type(error).__name__, started, number)
                     raise self._transport_error(error, call) from None
                 self._log(call, response.status_code, started, number)
-                return self._finish(response, call, raw), response
+                return self._finish(response, call, raw or call.raw), response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def run(self, flow: Flow[T]) -> T:
+        """Drive ``flow`` to its result: make each call it yields, send back the answer.
+
+        An :class:`~ecomflow.errors.EcomflowError` of a call is thrown into the
+        flow where it yielded the call (see :mod:`ecomflow.http.flow`).
+        """
+        answer: Any = None
+        error: EcomflowError | None = None
+        while True:
+            try:
+                step = flow.throw(error) if error is not None else flow.send(answer)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            answer, error = None, None
+            try:
+                if isinstance(step, Sleep):
+                    self._pause(step.seconds)
+                else:
+                    answer = self._answer(step, *self.exchange(step, raw=step.raw))
+            except EcomflowError as failed:
+                error = failed
 
     def close(self) -> None:
         """Close the HTTP client (if this object created it)."""
@@ -322,8 +344,33 @@ class AsyncClient(BaseClient):
                     self._log(call, type(error).__name__, started, number)
                     raise self._transport_error(error, call) from None
                 self._log(call, response.status_code, started, number)
-                return self._finish(response, call, raw), response
+                return self._finish(response, call, raw or call.raw), response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def run(self, flow: Flow[T]) -> T:
+        """Drive ``flow`` to its result (the async twin of :meth:`Client.run`)."""
+        answer: Any = None
+        error: EcomflowError | None = None
+        while True:
+            try:
+                step = flow.throw(error) if error is not None else flow.send(answer)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            answer, error = None, None
+            try:
+                if isinstance(step, Sleep):
+                    await self._apause(step.seconds)
+                else:
+                    answer = self._answer(step, *(await self.exchange(step, raw=step.raw)))
+            except EcomflowError as failed:
+                error = failed
+
+    async def _apause(self, seconds: float) -> None:
+        if self.retry.sleep is not None:  # a simulated clock (tests, the demo)
+            self.retry.sleep(seconds)
+        else:
+            await asyncio.sleep(seconds)
 
     async def aclose(self) -> None:
         """Close the HTTP client (if this object created it)."""

@@ -27,6 +27,7 @@ from rich.console import Console
 from ecomflow.notify.catalog import catalog, language_of
 from ecomflow.orders.models import Order
 from ecomflow.orders.status import OrderStatus
+from ecomflow.shipping.exceptions import DelayReason
 
 __all__ = [
     "ConsoleNotifier",
@@ -52,15 +53,6 @@ class MessageKind(StrEnum):
     DELIVERED = "delivered"
     DATA_REQUEST = "data_request"
     RETURN_UPDATE = "return_update"
-
-
-class DelayReason(StrEnum):
-    """Why a delay message goes out."""
-
-    NO_MOVEMENT = "no_movement"
-    NOT_PICKED_UP = "not_picked_up"
-    PROMISE_MISSED = "promise_missed"
-    CARRIER_EXCEPTION = "carrier_exception"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@
 ['Nowe', 'Opłacone', 'Wysłane']
 """
 
+from ecomflow.orders.delivery import DeliveryMap, DeliveryRule
 from ecomflow.orders.flow import (
     EVENTS,
     GUARDS,
@@ -21,11 +22,13 @@ from ecomflow.orders.models import (
     Customer,
     Delivery,
     DeliveryMethod,
+    HoldReason,
     InvoiceRequest,
     Order,
     OrderLine,
     Payment,
     ShipmentRef,
+    ShippingPlan,
     Transition,
 )
 from ecomflow.orders.status import OrderStatus, StatusMap
@@ -38,8 +41,11 @@ __all__ = [
     "CountryCode",
     "Customer",
     "Delivery",
+    "DeliveryMap",
     "DeliveryMethod",
+    "DeliveryRule",
     "Guard",
+    "HoldReason",
     "InvoiceRequest",
     "Order",
     "OrderFlow",
@@ -47,6 +53,7 @@ __all__ = [
     "OrderStatus",
     "Payment",
     "ShipmentRef",
+    "ShippingPlan",
     "StatusMap",
     "Tag",
     "TagPolicy",

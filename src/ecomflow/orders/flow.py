@@ -46,7 +46,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from ecomflow.clock import Clock, utc_now
 from ecomflow.errors import GuardFailed, InvalidTransition
-from ecomflow.orders.models import Order, Transition
+from ecomflow.orders.models import HoldReason, Order, Transition
 from ecomflow.orders.status import OrderStatus
 
 __all__ = [
@@ -234,6 +234,7 @@ class _OrderMachine(StateMachine):
     def after_release(self) -> None:
         self.model.held_from = None
         self.model.hold_reason = None
+        self.model.hold_code = None
 
     def after_transition(
         self,
@@ -272,6 +273,7 @@ class OrderFlow:
         self._clock = clock
         self._listeners: list[TransitionListener] = list(listeners)
         self._last: Transition | None = None
+        self._hold_code: HoldReason | None = None
         self._machine = _OrderMachine(order, self)
 
     # -- introspection ------------------------------------------------------------------
@@ -324,9 +326,21 @@ class OrderFlow:
         """New → Paid (guard: payment covers the total, or cash on delivery)."""
         return self.send("pay", reason=reason, actor=actor)
 
-    def hold(self, reason: str, *, actor: str = "system") -> Transition:
-        """Put an unshipped order on hold; :meth:`release` returns it where it was."""
-        return self.send("hold", reason=reason, actor=actor)
+    def hold(
+        self, reason: str, *, code: HoldReason = HoldReason.MANUAL, actor: str = "system"
+    ) -> Transition:
+        """Put an unshipped order on hold; :meth:`release` returns it where it was.
+
+        ``code`` says what kind of hold it is (out of stock, verification…);
+        ``reason`` the details.
+        """
+        self._hold_code = code
+        try:
+            transition = self.send("hold", reason=reason, actor=actor)
+        finally:
+            self._hold_code = None
+        self.order.hold_code = code
+        return transition
 
     def release(self, *, reason: str | None = None, actor: str = "system") -> Transition:
         """On hold → the status the order was held from."""
@@ -394,6 +408,7 @@ class OrderFlow:
         order.status = OrderStatus.NEW
         order.held_from = None
         order.hold_reason = None
+        order.hold_code = None
         order.history = []
         for record in history:
             if record.event.startswith("rma."):  # a return's step, recorded for the story
@@ -415,9 +430,11 @@ class OrderFlow:
             if record.event == "hold":
                 order.held_from = current
                 order.hold_reason = record.reason
+                order.hold_code = record.code
             elif record.event == "release":
                 order.held_from = None
                 order.hold_reason = None
+                order.hold_code = None
             order.status = OrderStatus(record.target)
             order.history.append(record)
         return cls(order, clock=clock)
@@ -471,6 +488,7 @@ class OrderFlow:
             at=self._clock(),
             reason=reason,
             actor=actor,
+            code=self._hold_code if event == "hold" else None,
         )
         self.order.history.append(record)
         self.order.updated_at = record.at

@@ -21,7 +21,7 @@ intake (rules, stock, shipping, messages, returns) reads only this model.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -40,6 +40,7 @@ from pydantic import (
 
 from ecomflow.money import Money, known_currency
 from ecomflow.orders.status import OrderStatus
+from ecomflow.parcels import Parcel
 
 __all__ = [
     "Address",
@@ -47,11 +48,13 @@ __all__ = [
     "Customer",
     "Delivery",
     "DeliveryMethod",
+    "HoldReason",
     "InvoiceRequest",
     "Order",
     "OrderLine",
     "Payment",
     "ShipmentRef",
+    "ShippingPlan",
     "Transition",
 ]
 
@@ -77,6 +80,21 @@ class _Model(BaseModel):
     """Base for models users build: unknown fields are an error, assignment is validated."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
+
+
+class HoldReason(StrEnum):
+    """Why an order waits on hold — the kind, for reports, messages and release rules.
+
+    The free-text ``hold_reason`` says the details (which SKUs, which field).
+    """
+
+    OUT_OF_STOCK = "out_of_stock"
+    VERIFICATION = "verification"
+    NO_SERVICE = "no_service"
+    PAYMENT = "payment"
+    RULE = "rule"
+    MANUAL = "manual"
+    CHANNEL = "channel"
 
 
 class DeliveryMethod(StrEnum):
@@ -127,6 +145,9 @@ class OrderLine(_Model):
     unit_price: Money
     tax_rate: Decimal | None = Field(default=None, ge=0, le=100)
     weight_kg: Decimal | None = Field(default=None, ge=0)
+    dimensions_cm: tuple[Decimal, Decimal, Decimal] | None = Field(
+        default=None, description="One unit's outer length, width and height (cm)."
+    )
     made_to_order: bool = False
     line_id: str | None = Field(default=None, description="The channel's own line id.")
 
@@ -137,12 +158,18 @@ class OrderLine(_Model):
 
 
 class Delivery(_Model):
-    """The delivery the customer chose."""
+    """The delivery the customer chose (and paid for) at checkout.
+
+    ``carrier`` and ``service_id`` bind carrier selection when set; ``name`` is
+    the channel's own name for the method, as received (see
+    :class:`~ecomflow.orders.DeliveryMap`).
+    """
 
     method: DeliveryMethod = DeliveryMethod.COURIER
     point_id: str | None = Field(default=None, description="Parcel-locker / pickup point id.")
-    carrier: str | None = None
-    service_id: str | None = Field(default=None, description="Carrier service chosen.")
+    carrier: str | None = Field(default=None, description="The carrier the customer chose.")
+    service_id: str | None = Field(default=None, description="The service the customer chose.")
+    name: str | None = Field(default=None, description="The channel's name for the method.")
 
 
 class Payment(_Model):
@@ -173,6 +200,27 @@ class ShipmentRef(_Model):
     label_format: str | None = None
 
 
+class ShippingPlan(_Model):
+    """The carrier service chosen for the order, and what was promised with it.
+
+    Set when the order is paid and a service is selected; the label is bought
+    from :attr:`carrier` for :attr:`service_id` on :attr:`ship_date`, and the
+    confirmation message promises :attr:`promised_delivery` — one decision,
+    used everywhere.
+    """
+
+    service_id: str
+    carrier: str
+    service_name: str = ""
+    ship_date: date
+    promised_delivery: date
+    cutoff_at: AwareDatetime | None = None
+    price: Money | None = None
+    parcels: list[Parcel] = Field(min_length=1)
+    decided_at: AwareDatetime
+    explanation: str = Field(default="", description="Why this service (selection.explain()).")
+
+
 class Transition(BaseModel):
     """One audit-trail record: an event moved an object from one state to another."""
 
@@ -185,6 +233,7 @@ class Transition(BaseModel):
     at: AwareDatetime
     reason: str | None = None
     actor: str = Field(default="system", description="A rule id, 'user:<name>', 'webhook:…'.")
+    code: HoldReason | None = Field(default=None, description="The kind of hold (hold events).")
 
     def __str__(self) -> str:
         why = f" — {self.reason}" if self.reason else ""
@@ -221,9 +270,11 @@ class Order(_Model):
     created_at: AwareDatetime
     updated_at: AwareDatetime | None = None
     reservation_id: str | None = None
+    shipping: ShippingPlan | None = None
     shipment: ShipmentRef | None = None
     held_from: OrderStatus | None = None
     hold_reason: str | None = None
+    hold_code: HoldReason | None = None
     history: list[Transition] = Field(default_factory=list)
     raw: dict[str, Any] | None = Field(
         default=None, description="The channel's own payload, kept as received."

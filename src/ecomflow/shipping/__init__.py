@@ -2,7 +2,7 @@
 
 from ecomflow.shipping.boxes import Box, BoxChoice, Item, PackedParcel, choose_box
 from ecomflow.shipping.catalogue import CarrierService, Catalogue, PriceBracket, SizeClass
-from ecomflow.shipping.exceptions import TrackingException, find_exceptions
+from ecomflow.shipping.exceptions import DelayReason, TrackingException, find_exceptions
 from ecomflow.shipping.request import Parcel, ShipmentRequest
 from ecomflow.shipping.selection import (
     Candidate,
@@ -23,6 +23,7 @@ __all__ = [
     "Candidate",
     "CarrierService",
     "Catalogue",
+    "DelayReason",
     "Item",
     "Label",
     "LabelFormat",

@@ -19,14 +19,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from ecomflow.calendar import BusinessCalendar
-from ecomflow.notify.messages import DelayReason
 from ecomflow.orders.models import Order
 from ecomflow.orders.status import OrderStatus
 from ecomflow.shipping.tracking import TrackingEvent, TrackingStatus
 
-__all__ = ["TrackingException", "find_exceptions"]
+__all__ = ["DelayReason", "TrackingException", "find_exceptions"]
+
+
+class DelayReason(StrEnum):
+    """Why a delay message goes out."""
+
+    NO_MOVEMENT = "no_movement"
+    NOT_PICKED_UP = "not_picked_up"
+    PROMISE_MISSED = "promise_missed"
+    CARRIER_EXCEPTION = "carrier_exception"
 
 
 @dataclass(frozen=True)

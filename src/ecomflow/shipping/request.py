@@ -15,46 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecomflow.money import Money
 from ecomflow.orders.models import Address, CountryCode, DeliveryMethod, Order
+from ecomflow.parcels import Parcel
 
-__all__ = ["Parcel", "ShipmentRequest"]
-
-
-class Parcel(BaseModel):
-    """One physical parcel: weight in kg and outer dimensions in cm."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    weight_kg: Decimal = Field(gt=0)
-    length_cm: Decimal = Field(gt=0)
-    width_cm: Decimal = Field(gt=0)
-    height_cm: Decimal = Field(gt=0)
-
-    @cached_property
-    def dimensions(self) -> tuple[Decimal, Decimal, Decimal]:
-        """The three dimensions, smallest first (orientation does not matter)."""
-        a, b, c = sorted((self.length_cm, self.width_cm, self.height_cm))
-        return (a, b, c)
-
-    @property
-    def volume_cm3(self) -> Decimal:
-        """Outer volume in cubic centimetres."""
-        return self.length_cm * self.width_cm * self.height_cm
-
-    def fits_within(self, limits: Sequence[Decimal | int]) -> bool:
-        """Whether the parcel fits a box of ``limits`` (cm), rotations allowed.
-
-        >>> Parcel(weight_kg=1, length_cm=60, width_cm=30, height_cm=7).fits_within([8, 38, 64])
-        True
-        """
-        a, b, c = self.dimensions
-        x, y, z = sorted(limits)
-        return a <= x and b <= y and c <= z
+__all__ = ["Parcel", "ShipmentRequest"]  # Parcel re-exported from ecomflow.parcels
 
 
 class ShipmentRequest(BaseModel):

@@ -70,7 +70,6 @@ class EchoChannel:
 PLUGIN = AdapterInfo(
     id="echo",
     label="Echo (example)",
-    capabilities=frozenset({"orders", "stock"}),
     settings=EchoSettings,
     client=EchoChannel,
     status="beta",

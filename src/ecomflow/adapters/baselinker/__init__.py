@@ -38,7 +38,6 @@ __all__ = [
 PLUGIN = AdapterInfo(
     id="baselinker",
     label="BaseLinker",
-    capabilities=frozenset({"orders", "stock"}),
     settings=BaseLinkerSettings,
     client=BaseLinkerClient,
     async_client=AsyncBaseLinkerClient,

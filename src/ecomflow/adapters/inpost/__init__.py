@@ -29,7 +29,6 @@ __all__ = [
 PLUGIN = AdapterInfo(
     id="inpost",
     label="InPost ShipX",
-    capabilities=frozenset({"shipments", "tracking", "webhooks"}),
     settings=InPostSettings,
     client=InPostClient,
     async_client=AsyncInPostClient,

@@ -24,7 +24,6 @@ __all__ = [
 PLUGIN = AdapterInfo(
     id="shopify",
     label="Shopify",
-    capabilities=frozenset({"orders", "stock", "webhooks"}),
     settings=ShopifySettings,
     client=ShopifyClient,
     async_client=AsyncShopifyClient,

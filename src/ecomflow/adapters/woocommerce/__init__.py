@@ -28,7 +28,6 @@ __all__ = [
 PLUGIN = AdapterInfo(
     id="woocommerce",
     label="WooCommerce",
-    capabilities=frozenset({"orders", "stock", "webhooks"}),
     settings=WooCommerceSettings,
     client=WooCommerceClient,
     async_client=AsyncWooCommerceClient,
