@@ -172,6 +172,17 @@ class StatusMap:
                 result._to_channel[channel] = dict(source._to_channel[channel])
         return result
 
+    def for_channel(self, source: str, name: str) -> StatusMap:
+        """The tables of channel ``source`` under the channel name ``name``.
+
+        >>> StatusMap.default().for_channel("baselinker", "shop").to_channel("shop", "shipped")
+        'Wysłane'
+        """
+        result = StatusMap({})
+        result._to_master[name] = dict(self._to_master.get(source, {}))
+        result._to_channel[name] = dict(self._to_channel.get(source, {}))
+        return result
+
     # -- lookups ------------------------------------------------------------------------
 
     @property

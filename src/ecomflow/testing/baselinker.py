@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from ecomflow.testing._server import Fault, LoopbackServer, send_fault
+from ecomflow.testing.server import Fault, LoopbackServer, send_fault
 
 __all__ = ["FakeBaseLinker", "Fault"]
 
@@ -55,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
             parameters = json.loads((form.get("parameters") or ["{}"])[0] or "{}")
         except json.JSONDecodeError:
             parameters = None
-        fault = fake._arrive(method)  # every request counts, answered or not
+        fault = fake.arrive(method)  # every request counts, answered or not
         if fault is not None and fault.before_handling:
             send_fault(self, fault)
             return

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from ecomflow.adapters.inpost.statuses import SHIPX_STATUSES
-from ecomflow.testing._server import LoopbackServer, send_bytes, send_fault
+from ecomflow.testing.server import LoopbackServer, Route, send_bytes, send_fault
 
 __all__ = ["POINTS", "FakeShipX"]
 
@@ -107,8 +107,10 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        name, handler, args = fake._match(method, parts.path)
-        fault = fake._arrive(name)  # every request counts, answered or not
+        route, args = fake.match(method, parts.path)
+        name = route.name if route else f"{method} {parts.path}"
+        handler = route.handler if route else None
+        fault = fake.arrive(name)  # every request counts, answered or not
         if fault is not None and fault.before_handling:
             send_fault(self, fault)
             return
@@ -206,17 +208,17 @@ class FakeShipX(LoopbackServer):
         self._created_at: dict[int, float] = {}
         self._next_id = 1_000_000
         org = rf"/v1/organizations/{organization_id}"
-        self._routes: list[tuple[str, str, re.Pattern[str], Callable[..., Any]]] = [
-            ("POST", "create_shipment", re.compile(rf"^{org}/shipments$"), self._create),
-            ("GET", "find_shipments", re.compile(rf"^{org}/shipments$"), self._find),
-            ("GET", "get_labels", re.compile(rf"^{org}/shipments/labels$"), self._labels),
-            ("GET", "get_label", re.compile(r"^/v1/shipments/(\d+)/label$"), self._label),
-            ("GET", "get_shipment", re.compile(r"^/v1/shipments/(\d+)$"), self._get),
-            ("DELETE", "cancel_shipment", re.compile(r"^/v1/shipments/(\d+)$"), self._cancel),
-            ("GET", "get_tracking", re.compile(r"^/v1/tracking/(\w+)$"), self._tracking),
-            ("GET", "get_point", re.compile(r"^/v1/points/(\w+)$"), self._point),
-            ("GET", "find_points", re.compile(r"^/v1/points$"), self._points),
-            ("GET", "get_statuses", re.compile(r"^/v1/statuses$"), self._statuses),
+        self.routes = [
+            Route("POST", "create_shipment", re.compile(rf"^{org}/shipments$"), self._create),
+            Route("GET", "find_shipments", re.compile(rf"^{org}/shipments$"), self._find),
+            Route("GET", "get_labels", re.compile(rf"^{org}/shipments/labels$"), self._labels),
+            Route("GET", "get_label", re.compile(r"^/v1/shipments/(\d+)/label$"), self._label),
+            Route("GET", "get_shipment", re.compile(r"^/v1/shipments/(\d+)$"), self._get),
+            Route("DELETE", "cancel_shipment", re.compile(r"^/v1/shipments/(\d+)$"), self._cancel),
+            Route("GET", "get_tracking", re.compile(r"^/v1/tracking/(\w+)$"), self._tracking),
+            Route("GET", "get_point", re.compile(r"^/v1/points/(\w+)$"), self._point),
+            Route("GET", "find_points", re.compile(r"^/v1/points$"), self._points),
+            Route("GET", "get_statuses", re.compile(r"^/v1/statuses$"), self._statuses),
         ]
 
     @property

@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from ecomflow.testing._server import LoopbackServer, send_fault, send_json
+from ecomflow.testing.server import LoopbackServer, send_fault, send_json
 
 __all__ = ["FakeShopify"]
 
@@ -52,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         request = json.loads(self.rfile.read(length) or b"{}")
         operation = str(request.get("operationName") or "")
-        fault = fake._arrive(operation)
+        fault = fake.arrive(operation)
         if fault is not None and fault.before_handling:
             send_fault(self, fault)
             return

@@ -24,7 +24,6 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -33,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from ecomflow.adapters.woocommerce.client import oauth_signature
-from ecomflow.testing._server import LoopbackServer, send_fault, send_json
+from ecomflow.testing.server import LoopbackServer, Route, send_fault, send_json
 
 __all__ = ["FakeWooCommerce"]
 
@@ -51,8 +50,10 @@ class _Handler(BaseHTTPRequestHandler):
         fake: FakeWooCommerce = self.server.fake
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}  # duplicates counted once
-        name, handler, args = fake._match(method, parts.path)
-        fault = fake._arrive(name)
+        route, args = fake.match(method, parts.path)
+        name = route.name if route else f"{method} {parts.path}"
+        handler = route.handler if route else None
+        fault = fake.arrive(name)
         if fault is not None and fault.before_handling:
             send_fault(self, fault)
             return
@@ -131,13 +132,13 @@ class FakeWooCommerce(LoopbackServer):
         self.products: dict[int, dict[str, Any]] = {}
         self.webhooks_sent: list[tuple[dict[str, str], bytes]] = []
         self._next = 700
-        self._routes: list[tuple[str, str, re.Pattern[str], Callable[..., Any]]] = [
-            ("GET", "list_orders", re.compile(rf"^{_API}/orders$"), self._list_orders),
-            ("GET", "get_order", re.compile(rf"^{_API}/orders/(\d+)$"), self._get_order),
-            ("PUT", "update_order", re.compile(rf"^{_API}/orders/(\d+)$"), self._update_order),
-            ("POST", "add_note", re.compile(rf"^{_API}/orders/(\d+)/notes$"), self._add_note),
-            ("GET", "list_products", re.compile(rf"^{_API}/products$"), self._find_product),
-            ("POST", "batch_products", re.compile(rf"^{_API}/products/batch$"), self._batch),
+        self.routes = [
+            Route("GET", "list_orders", re.compile(rf"^{_API}/orders$"), self._list_orders),
+            Route("GET", "get_order", re.compile(rf"^{_API}/orders/(\d+)$"), self._get_order),
+            Route("PUT", "update_order", re.compile(rf"^{_API}/orders/(\d+)$"), self._update_order),
+            Route("POST", "add_note", re.compile(rf"^{_API}/orders/(\d+)/notes$"), self._add_note),
+            Route("GET", "list_products", re.compile(rf"^{_API}/products$"), self._find_product),
+            Route("POST", "batch_products", re.compile(rf"^{_API}/products/batch$"), self._batch),
         ]
 
     @property
