@@ -23,6 +23,7 @@ only in their message, and the message says what to do next::
     │   ├── RuleError                 a rule set that cannot be loaded
     │   │   └── RuleConflict          two rules that set one thing differently
     │   ├── UnmappedDeliveryMethod    a channel delivery method with no carrier/service/locker
+    │   ├── UnknownOrder              no order with that id in the store
     │   ├── LeaseLost                 a worker's claim on an effect ran out (fencing)
     │   └── IntakeRefused             a channel order kept aside as an intake failure
     ├── AdapterError                  talking to a channel or carrier went wrong
@@ -83,6 +84,7 @@ __all__ = [
     "Shortage",
     "SignatureVerificationError",
     "TransportError",
+    "UnknownOrder",
     "UnknownSku",
     "UnmappedDeliveryMethod",
     "UnmappedStatus",
@@ -212,6 +214,24 @@ class UnmappedDeliveryMethod(DomainError):
             f"(mapped: {known}{more}). Add it to the channel's delivery map "
             f"([channels.{channel}.deliveries] in ecomflow.toml)."
         )
+
+
+class UnknownOrder(DomainError, KeyError):
+    """No order with this id is in the store.
+
+    Attributes:
+        order_id: the id asked for.
+    """
+
+    def __init__(self, order_id: str) -> None:
+        self.order_id = order_id
+        super().__init__(
+            f"No order {order_id!r} in the store; order ids are '<channel>-<channel order id>' "
+            "(see `ecomflow status`)."
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class LeaseLost(DomainError):

@@ -44,6 +44,8 @@ for _state in PRE_SHIPPING:
     EXPECTED[(_state, "hold")] = OrderStatus.ON_HOLD
     EXPECTED[(_state, "cancel")] = OrderStatus.CANCELLED
 EXPECTED[(OrderStatus.ON_HOLD, "cancel")] = OrderStatus.CANCELLED
+# A label the carrier cancelled before pickup: the order never left (guard label_voided).
+EXPECTED[(OrderStatus.SHIPPED, "cancel")] = OrderStatus.CANCELLED
 
 Node = tuple[OrderStatus, OrderStatus | None]  # (status, held_from)
 
@@ -114,6 +116,9 @@ def test_every_legal_path(path: list[str]) -> None:
     for event in path:
         node = dict(_next(node))[event]
         reason = "because" if event == "hold" else None
+        if event == "cancel" and order.status is OrderStatus.SHIPPED:
+            assert order.shipment is not None
+            order.shipment = order.shipment.model_copy(update={"voided_at": FrozenClock()()})
         record = flow.send(event, reason=reason, actor="test")
         assert record.target == node[0].value
         assert order.status is node[0]
@@ -167,8 +172,19 @@ def test_unknown_event_is_invalid_transition() -> None:
 
 def test_cancel_after_shipping_says_start_a_return() -> None:
     _, flow = _reach(OrderStatus.SHIPPED)
-    with pytest.raises(InvalidTransition, match="start a return"):
+    with pytest.raises(GuardFailed, match="start a return"):
         flow.cancel()
+
+
+def test_cancel_after_a_voided_label_but_not_after_pickup() -> None:
+    order, flow = _reach(OrderStatus.SHIPPED)
+    assert order.shipment is not None
+    now = FrozenClock()()
+    order.shipment = order.shipment.model_copy(update={"voided_at": now, "picked_up_at": now})
+    with pytest.raises(GuardFailed):
+        flow.cancel()
+    order.shipment = order.shipment.model_copy(update={"picked_up_at": None})
+    assert flow.cancel(reason="label cancelled before pickup").target == "cancelled"
 
 
 def test_pay_guard_needs_full_payment_or_cod() -> None:

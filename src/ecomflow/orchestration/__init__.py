@@ -1,22 +1,77 @@
-"""Orchestration: the Orchestrator, the order repository and the outbox of side effects."""
+"""Orchestration: the Orchestrator, its stages, the outbox of typed effects, configuration."""
 
-from ecomflow.orchestration.config import CalendarSettings, OrchestratorConfig
-from ecomflow.orchestration.orchestrator import (
-    DispatchReport,
-    Orchestrator,
-    SyncReport,
-    default_parcel,
+from ecomflow.orchestration.carrier_events import WebhookReport
+from ecomflow.orchestration.config import (
+    AdapterConfig,
+    CalendarSettings,
+    OrchestratorConfig,
+    PipelineSettings,
+    WebhookSettings,
+    WorkerSettings,
 )
-from ecomflow.orchestration.repository import Effect, OrderRepository, Unit
+from ecomflow.orchestration.context import Counters
+from ecomflow.orchestration.dispatch import DispatchReport
+from ecomflow.orchestration.effects import (
+    EFFECTS,
+    CancelShipment,
+    ConfirmShipment,
+    CreateShipment,
+    Effect,
+    PublishStock,
+    RequestCorrectionInvoice,
+    RequestRefund,
+    SendMessage,
+    WriteStatus,
+    WriteTracking,
+)
+from ecomflow.orchestration.events import EventSink, LogEventSink, RecordingEventSink
+from ecomflow.orchestration.intake import SyncReport
+from ecomflow.orchestration.orchestrator import CycleReport, Orchestrator
+from ecomflow.orchestration.repository import (
+    AuditEntry,
+    Claimed,
+    EffectRow,
+    IntakeFailureRow,
+    OrderRepository,
+    Unit,
+)
+from ecomflow.orchestration.router import Router
+from ecomflow.orchestration.transports import LogNotifier, build_notifier
 
 __all__ = [
+    "EFFECTS",
+    "AdapterConfig",
+    "AuditEntry",
     "CalendarSettings",
+    "CancelShipment",
+    "Claimed",
+    "ConfirmShipment",
+    "Counters",
+    "CreateShipment",
+    "CycleReport",
     "DispatchReport",
     "Effect",
+    "EffectRow",
+    "EventSink",
+    "IntakeFailureRow",
+    "LogEventSink",
+    "LogNotifier",
     "Orchestrator",
     "OrchestratorConfig",
     "OrderRepository",
+    "PipelineSettings",
+    "PublishStock",
+    "RecordingEventSink",
+    "RequestCorrectionInvoice",
+    "RequestRefund",
+    "Router",
+    "SendMessage",
     "SyncReport",
     "Unit",
-    "default_parcel",
+    "WebhookReport",
+    "WebhookSettings",
+    "WorkerSettings",
+    "WriteStatus",
+    "WriteTracking",
+    "build_notifier",
 ]

@@ -1,145 +1,144 @@
-"""The Orchestrator: channels → checks → rules → stock → carrier → channel write-back → messages.
+"""The Orchestrator: channels → checks → stock → carrier → channel write-back → messages.
+
+It is the one object most users touch. Build it from ``ecomflow.toml``
+(:meth:`Orchestrator.from_config`) or in Python; call :meth:`~Orchestrator.cycle`
+on a schedule (``ecomflow worker`` does), or each step on its own: :meth:`sync`,
+:meth:`dispatch`, :meth:`expire`, :meth:`poll_tracking`, :meth:`publish_stock`.
 
 State changes and the effects they cause are saved in one transaction (the
-order with its version, and outbox rows with idempotency keys); a dispatcher
-executes the effects afterwards and marks them done. A crash at any point
-leaves either the old state with no effects or the new state with its effects
-queued — never a lost order, a second label or a second message:
-
-- ``create_shipment`` is exactly-once at the carrier (look-up by reference),
-- ``write_tracking`` looks for the package before recording it,
-- ``send_message`` carries its key to the notifier, which sends a key once,
-- the ledger's reserve/commit carry idempotency keys.
+order with its version, and outbox rows with idempotency keys); the
+dispatcher executes effects afterwards under a fenced lease. A crash at any
+point leaves either the old state with no effects or the new state with its
+effects queued — never a lost order, a second label or a second message.
+Stages live in their own modules: :mod:`~ecomflow.orchestration.intake`,
+:mod:`~ecomflow.orchestration.pipeline`, :mod:`~ecomflow.orchestration.dispatch`,
+:mod:`~ecomflow.orchestration.handlers`, :mod:`~ecomflow.orchestration.carrier_events`.
 """
 
 from __future__ import annotations
 
-import inspect
-import logging
-from collections.abc import Callable, Mapping, Sequence
+import os
+import socket
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
-from ecomflow.adapters.protocols import OrderSource
+from ecomflow.adapters.protocols import (
+    IntakeFailure,
+    OrderSource,
+    ShipmentProvider,
+    WebhookRequest,
+)
 from ecomflow.calendar import BusinessCalendar
-from ecomflow.checks import CheckPolicy, check_order, hold_if_needed
+from ecomflow.checks import CheckPolicy
 from ecomflow.clock import Clock, utc_now
-from ecomflow.errors import (
-    ConcurrentUpdate,
-    ConfigurationError,
-    EcomflowError,
-    InsufficientStock,
-)
-from ecomflow.notify import DelayReason, MessageKind, Notifier, RecordingNotifier, render
-from ecomflow.orchestration.config import OrchestratorConfig
-from ecomflow.orchestration.repository import Effect, OrderRepository, Unit
-from ecomflow.orders import Order, OrderFlow, OrderStatus, ShipmentRef, StatusMap, Tag, auto_tags
-from ecomflow.rules import RuleSet, apply_outcome
-from ecomflow.shipping import (
-    Catalogue,
-    Parcel,
-    ShipmentRequest,
-    TrackingStatus,
-    find_exceptions,
-    select_service,
-)
-from ecomflow.stock import StockLedger
+from ecomflow.errors import ConfigurationError, EcomflowError, UnknownOrder
+from ecomflow.notify import Notifier
+from ecomflow.orchestration import carrier_events, intake
+from ecomflow.orchestration.carrier_events import WebhookReport
+from ecomflow.orchestration.config import OrchestratorConfig, PipelineSettings
+from ecomflow.orchestration.context import Change, Core, Counters, change, logger
+from ecomflow.orchestration.dispatch import DispatchReport, dispatch
+from ecomflow.orchestration.effects import PublishStock
+from ecomflow.orchestration.events import EventSink, LogEventSink
+from ecomflow.orchestration.intake import SyncReport
+from ecomflow.orchestration.pipeline import advance, schedule_label
+from ecomflow.orchestration.repository import EffectRow, OrderRepository
+from ecomflow.orchestration.router import Router
+from ecomflow.orders.models import HoldReason, Order
+from ecomflow.orders.status import OrderStatus
+from ecomflow.orders.tags import TagPolicy
+from ecomflow.rules import RuleSet
+from ecomflow.shipping.boxes import Box
+from ecomflow.shipping.catalogue import Catalogue
+from ecomflow.shipping.packing import DEFAULT_BOXES, Products, load_boxes
+from ecomflow.shipping.selection import SelectionPolicy
+from ecomflow.stock.ledger import StockLedger
+from ecomflow.storage import Store, open_store
 
-__all__ = ["DispatchReport", "Orchestrator", "SyncReport", "default_parcel"]
-
-logger = logging.getLogger("ecomflow.orchestrator")
-
-_UNPAID_TTL = timedelta(minutes=30)
-
-
-@dataclass
-class SyncReport:
-    """What one :meth:`Orchestrator.sync` did."""
-
-    fetched: int = 0
-    new: int = 0
-    updated: int = 0
-    failed: dict[str, str] = field(default_factory=dict)
+__all__ = ["CycleReport", "Orchestrator"]
 
 
 @dataclass
-class DispatchReport:
-    """What one :meth:`Orchestrator.dispatch` did."""
+class CycleReport:
+    """What one :meth:`Orchestrator.cycle` did."""
 
-    done: int = 0
-    retried: int = 0
-    parked: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
-
-
-def default_parcel(order: Order) -> Parcel:
-    """One parcel for the order: its weight (0.5 kg a line when unknown), a shoebox size."""
-    weight = order.total_weight_kg or Decimal("0.5") * len(order.lines)
-    return Parcel(
-        weight_kg=max(weight, Decimal("0.1")),
-        length_cm=35,
-        width_cm=25,
-        height_cm=8 if weight <= 5 else 30,
-    )
+    sync: SyncReport = field(default_factory=SyncReport)
+    dispatch: DispatchReport = field(default_factory=DispatchReport)
+    expired: int = 0
+    released: int = 0
 
 
 class Orchestrator:
-    """Wires the pure core to the stores and adapters; the object most users touch.
+    """Wires the pure core to the stores and adapters (see the module docstring).
 
     Args:
-        repository: orders, outbox and records (same store as ``ledger``).
-        ledger: the stock ledger.
-        channels: channel name → ``OrderSource`` (e.g. a BaseLinker client).
-        carrier: a carrier client (``create_shipment``, ``wait_until_confirmed``,
-            ``get_shipment``) such as :class:`ecomflow.adapters.inpost.InPostClient`.
+        store: the database (orders, outbox, stock, RMAs); or give ``repository``
+            and ``ledger`` built on one store.
+        router: channels and carriers; or give ``channels`` and ``carriers``.
         catalogue: carrier services to select from.
         calendar: the warehouse's business calendar.
-        rules: the rule set (optional; without one, paid orders go to packing).
-        status_map: channel statuses for write-back.
-        notifier: where customer messages go.
-        parcels: how an order becomes parcels (default: :func:`default_parcel`).
-        opening: local time labels start being bought on a ship date.
-        lease: seconds a claimed effect is reserved for this worker; after a crash
-            another worker takes it over when the lease ends.
+        notifier: where customer messages go (required: no silent default).
+        rules: the rule set (optional).
+        products: SKU weights and dimensions; ``boxes``: box sizes.
+        settings: the pipeline's settings (TTL, label opening, leases, retries).
+        events: where refund and correction requests go (a log by default).
+        worker_id: names this process in leases, heartbeats and logs.
     """
 
     def __init__(
         self,
         *,
-        repository: OrderRepository,
-        ledger: StockLedger,
-        channels: Mapping[str, OrderSource],
-        carrier: Any,
+        notifier: Notifier,
         catalogue: Catalogue,
+        store: Store | None = None,
+        repository: OrderRepository | None = None,
+        ledger: StockLedger | None = None,
+        router: Router | None = None,
+        channels: Mapping[str, OrderSource] | None = None,
+        carriers: Mapping[str, ShipmentProvider] | None = None,
         calendar: BusinessCalendar | None = None,
         rules: RuleSet | None = None,
         check_policy: CheckPolicy | None = None,
-        status_map: StatusMap | None = None,
-        notifier: Notifier | None = None,
+        tag_policy: TagPolicy | None = None,
+        selection: SelectionPolicy | None = None,
+        settings: PipelineSettings | None = None,
+        products: Products | None = None,
+        boxes: Sequence[Box] | None = None,
+        events: EventSink | None = None,
         clock: Clock = utc_now,
-        parcels: Callable[[Order], list[Parcel]] | None = None,
-        max_attempts: int = 5,
-        opening: time = time(8, 0),
-        lease: float = 60.0,
+        worker_id: str | None = None,
     ) -> None:
-        self.repository = repository
-        self.ledger = ledger
-        self.channels = dict(channels)
-        self.carrier = carrier
-        self.catalogue = catalogue
-        self.calendar = calendar or BusinessCalendar()
-        self.rules = rules
-        self.check_policy = check_policy or CheckPolicy()
-        self.status_map = status_map or StatusMap.default()
-        self.notifier: Notifier = notifier or RecordingNotifier()
-        self.clock = clock
-        self.parcels = parcels or (lambda order: [default_parcel(order)])
-        self.max_attempts = max_attempts
-        self.opening = opening
-        self.lease = lease
-        self.api_failures = 0
+        if repository is None:
+            if store is None:
+                raise ConfigurationError("Orchestrator needs a store (or a repository).")
+            repository = OrderRepository(store)
+        if router is None:
+            router = Router(dict(channels or {}), dict(carriers or {}))
+        elif channels or carriers:
+            raise ConfigurationError("give either router= or channels=/carriers=, not both")
+        self.core = Core(
+            repository=repository,
+            ledger=ledger or StockLedger(repository.store, clock=clock),
+            router=router,
+            catalogue=catalogue,
+            calendar=calendar or BusinessCalendar(),
+            notifier=notifier,
+            clock=clock,
+            rules=rules,
+            check_policy=check_policy or CheckPolicy(),
+            tag_policy=tag_policy or TagPolicy(),
+            selection=selection or SelectionPolicy(),
+            settings=settings or PipelineSettings(),
+            products=products or Products(),
+            boxes=tuple(boxes) if boxes else DEFAULT_BOXES,
+            events=events or LogEventSink(),
+        )
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._warn_unroutable()
+
+    # -- construction ----------------------------------------------------------------
 
     @classmethod
     def from_config(
@@ -147,388 +146,190 @@ class Orchestrator:
         config: OrchestratorConfig,
         *,
         notifier: Notifier | None = None,
+        events: EventSink | None = None,
         clock: Clock = utc_now,
+        worker_id: str | None = None,
     ) -> Orchestrator:
-        """Build the whole thing from :class:`OrchestratorConfig` (``ecomflow.toml``)."""
-        from ecomflow.adapters.baselinker import BaseLinkerClient  # noqa: PLC0415
-        from ecomflow.adapters.inpost import InPostClient  # noqa: PLC0415
-        from ecomflow.stock import open_store  # noqa: PLC0415
+        """Build everything from :class:`OrchestratorConfig` (``ecomflow.toml``).
 
-        if config.inpost is None:
-            raise ConfigurationError("ecomflow.toml needs an [inpost] section (the carrier).")
+        Adapters come from the plugin registry by the names in ``[channels.*]`` and
+        ``[carriers.*]``; the notifier from ``[notify]`` unless given here.
+        """
+        from ecomflow.orchestration.transports import build_notifier  # noqa: PLC0415
+
         store = open_store(config.store)
-        channels: dict[str, OrderSource] = {}
-        if config.baselinker is not None:
-            channels[config.baselinker.channel] = BaseLinkerClient(config.baselinker)
+        router = Router(
+            {a.name: a.build() for a in config.adapters("channels")},
+            {a.name: a.build() for a in config.adapters("carriers")},
+        )
         calendar = BusinessCalendar(
             config.calendar.country,
             config.calendar.timezone,
             closed=config.calendar.closed,
             open=config.calendar.open,
         )
+        catalogue = (
+            Catalogue.from_toml(config.catalogue) if config.catalogue else Catalogue.example()
+        )
+        rules = None
+        if config.rules:
+            rules = RuleSet.load(config.rules)
         return cls(
-            repository=OrderRepository(store),
-            ledger=StockLedger(store, clock=clock),
-            channels=channels,
-            carrier=InPostClient(config.inpost),
-            catalogue=Catalogue.from_toml(config.catalogue)
-            if config.catalogue
-            else Catalogue.example(),
+            store=store,
+            router=router,
+            catalogue=catalogue,
             calendar=calendar,
-            rules=RuleSet.load(config.rules) if config.rules else None,
-            status_map=StatusMap.from_toml(config.status_map) if config.status_map else None,
-            notifier=notifier,
+            rules=rules,
+            selection=config.selection,
+            settings=config.pipeline,
+            products=Products.from_toml(config.products) if config.products else None,
+            boxes=load_boxes(config.boxes) if config.boxes else None,
+            notifier=notifier or build_notifier(config),
+            events=events,
             clock=clock,
+            worker_id=worker_id,
         )
 
-    # -- intake ---------------------------------------------------------------------------
+    def _warn_unroutable(self) -> None:
+        offered = self.core.router.offered
+        missing = sorted(
+            {s.carrier for s in self.core.catalogue if s.carrier not in self.core.router.carriers}
+        )
+        if self.core.router.carriers and missing:
+            logger.info(
+                "catalogue carriers without a configured adapter (never selected): %s",
+                ", ".join(missing),
+            )
+        unknown = sorted(s for s in offered if s not in self.core.catalogue)
+        if unknown:
+            logger.info("services offered by carriers but not in the catalogue: %s", unknown)
 
-    def sync(self) -> SyncReport:
-        """Pull new orders from every channel from its persisted cursor, and process them.
+    # -- properties ------------------------------------------------------------------
 
-        The cursor is saved after the orders are, so a crash in between re-reads a
-        page whose orders are then recognised and skipped: nothing lost, nothing twice.
-        """
+    @property
+    def repository(self) -> OrderRepository:
+        """Orders, the outbox and records."""
+        return self.core.repository
+
+    @property
+    def ledger(self) -> StockLedger:
+        """The stock ledger."""
+        return self.core.ledger
+
+    @property
+    def router(self) -> Router:
+        """The configured channels and carriers."""
+        return self.core.router
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        """The warehouse's business calendar."""
+        return self.core.calendar
+
+    @property
+    def counters(self) -> Counters:
+        """API calls, failures and effects run by this process."""
+        return self.core.counters
+
+    @property
+    def clock(self) -> Clock:
+        """Where "now" comes from."""
+        return self.core.clock
+
+    # -- intake ----------------------------------------------------------------------
+
+    def sync(self, channels: list[str] | None = None) -> SyncReport:
+        """Take in new and changed orders from every channel (or the named ones)."""
+        return intake.sync(self.core, channels)
+
+    def ingest(self, order: Order) -> str:
+        """Take in one channel order: ``new``, ``updated`` or ``unchanged``."""
+        return intake.ingest(self.core, order)
+
+    def retake_failures(self) -> SyncReport:
+        """Read every kept intake failure from its channel again; take in what maps now."""
         report = SyncReport()
-        for name, channel in sorted(self.channels.items()):
-            with self.repository.unit() as unit:
-                cursor = unit.record(f"cursor:{name}")
-            batch = channel.fetch_orders(cursor)
-            report.fetched += len(batch.orders)
-            for order in batch.orders:
-                try:
-                    if self.ingest(order):
-                        report.new += 1
-                    else:
-                        report.updated += 1
-                except EcomflowError as error:
-                    report.failed[order.id] = str(error)
-                    logger.warning("order %s not processed: %s", order.id, error)
-            if batch.cursor is not None:
-                with self.repository.unit() as unit:
-                    unit.put_record(f"cursor:{name}", batch.cursor)
+        for failure in self.repository.intake_failures():
+            if failure.channel_order_id.startswith("?"):
+                continue  # not even an id to read it again by; a person must look
+            try:
+                channel = self.router.channel(failure.channel)
+                fresh = channel.get_order(failure.channel_order_id)
+            except EcomflowError as error:
+                report.failed[f"{failure.channel}-{failure.channel_order_id}"] = str(error)
+                with self.repository.unit(self.clock()) as unit:
+                    unit.keep_failure(
+                        IntakeFailure(
+                            failure.channel,
+                            failure.channel_order_id,
+                            str(error),
+                            failure.raw,
+                            type(error).__name__,
+                        )
+                    )
+                continue
+            outcome = self.ingest(fresh)
+            with self.repository.unit(self.clock()) as unit:
+                unit.resolve_failure(failure.channel, failure.channel_order_id)
+            setattr(report, outcome, getattr(report, outcome) + 1)
         return report
 
-    def ingest(self, order: Order) -> bool:
-        """Store a channel order (new: ``True``) or apply what changed, then process it."""
-        existing = self.repository.get(order.id)
-        if existing is None:
-            order.status = (
-                OrderStatus.NEW
-                if order.status is not OrderStatus.CANCELLED
-                else (OrderStatus.CANCELLED)
-            )
-            try:
-                with self.repository.unit() as unit:
-                    unit.save(order, None)
-            except ConcurrentUpdate:
-                return False  # another worker stored it first
-            self.process(order.id)
-            return True
-        if order.payment.paid_amount != existing.payment.paid_amount:
-            self._change(order.id, lambda o, flow, unit: self._payment_update(o, order, flow))
-        self.process(order.id)
-        return False
-
-    def _payment_update(self, stored: Order, fresh: Order, flow: OrderFlow) -> None:
-        stored.payment = fresh.payment
-
-    # -- processing ---------------------------------------------------------------------
-
-    def _change(self, order_id: str, step: Callable[[Order, OrderFlow, Unit], None]) -> Order:
-        """Load, change and save one order with its effects in one transaction."""
-        for _ in range(5):
-            with self.repository.unit() as unit:
-                found = unit.get(order_id)
-                if found is None:
-                    raise KeyError(order_id)
-                order, version = found
-                flow = OrderFlow(order, clock=self.clock)
-                step(order, flow, unit)
-                try:
-                    unit.save(order, version)
-                except ConcurrentUpdate:
-                    continue
-                return order
-        raise ConcurrentUpdate(object_id=order_id, expected=0, actual=None)
+    # -- processing --------------------------------------------------------------------
 
     def process(self, order_id: str) -> Order:
-        """Move the order as far as it can go now, recording each step and its reason."""
-        return self._change(order_id, self._advance)
+        """Move one order as far as it can go now."""
+        return change(self.core, order_id, advance)[0]
 
-    def _effect(
-        self,
-        unit: Unit,
-        effect_kind: str,
-        order: Order,
-        key: str,
-        *,
-        not_before: datetime | None = None,
-        **payload: Any,
-    ) -> None:
-        unit.add(Effect(key, effect_kind, order.id, payload, not_before=not_before), self.clock())
+    def dispatch(self, limit: int = 500, *, stop: threading.Event | None = None) -> DispatchReport:
+        """Run due effects; failures are retried with backoff, then parked, never dropped."""
+        return dispatch(self.core, limit=limit, worker=self.worker_id, stop=stop)
 
-    def _message(
-        self, unit: Unit, order: Order, kind: MessageKind, key: str | None = None, **context: Any
-    ) -> None:
-        self._effect(
-            unit,
-            "send_message",
-            order,
-            key or f"msg:{kind.value}:{order.id}",
-            kind=kind.value,
-            **context,
-        )
+    def expire(self) -> int:
+        """Release the stock of unpaid orders whose reservation expired; returns how many."""
+        expired = self.ledger.expire(self.clock())
+        for reservation in expired:
 
-    def _advance(self, order: Order, flow: OrderFlow, unit: Unit) -> None:
-        now = self.clock()
-        if order.status is OrderStatus.NEW and not order.history:
-            order.tags |= auto_tags(order, now=now)
-            request = hold_if_needed(
-                order, check_order(order, self.check_policy), flow, self.check_policy
-            )
-            if request is not None:
-                self._message(unit, order, MessageKind.DATA_REQUEST, reasons=request.reasons)
-                return
-        if order.status in (OrderStatus.NEW, OrderStatus.PAID) and not order.reservation_id:
+            def forget(c: Change) -> None:
+                if c.order.reservation_id == reservation.id:
+                    c.order.reservation_id = None
+                    c.order.tags.add("reservation-expired")
+
             try:
-                reservation = self.ledger.reserve(
-                    order.id,
-                    order.quantities(),
-                    key=f"reserve:{order.id}",
-                    ttl=None if (order.is_paid or order.payment.cod) else _UNPAID_TTL,
-                )
-            except InsufficientStock as short:
-                order.tags.add(Tag.OUT_OF_STOCK.value)
-                if flow.can("hold"):
-                    flow.hold(f"out of stock: {', '.join(short.skus)}", actor="stock")
-                return
-            order.reservation_id = reservation.id
-        if order.status is OrderStatus.NEW and flow.can("pay"):
-            flow.pay(
-                reason="paid in full" if order.is_paid else "cash on delivery",
-                actor=f"channel:{order.channel}",
-            )
-            if order.reservation_id:
-                self.ledger.confirm(order.id, key=f"confirm:{order.id}")
-        if order.status is OrderStatus.PAID:
-            if not self._promise(order, unit, flow):
-                return
-            moved = False
-            if self.rules is not None:
-                apply_outcome(self.rules.evaluate(order, now=now), flow)
-                now_status = _status_of(order)
-                moved = now_status is not OrderStatus.PAID
-                if now_status is OrderStatus.ON_HOLD:
-                    return
-            if not moved:
-                flow.mark_ready(reason="paid and reserved", actor="orchestrator")
-        if order.status in (OrderStatus.READY_TO_PACK, OrderStatus.IN_FULFILMENT) and flow.can(
-            "pack"
-        ):
-            flow.pack(reason="reservation confirmed", actor="orchestrator")
-            # The label is bought on the ship date (after the cut-off: the next working day).
-            ship_day = _date(unit.record(f"ship_date:{order.id}"))
-            opening = (
-                datetime.combine(ship_day, self.opening, tzinfo=self.calendar.zone)
-                if ship_day
-                else None
-            )
-            self._effect(unit, "create_shipment", order, f"ship:{order.id}", not_before=opening)
+                change(self.core, reservation.order_id, forget)
+            except UnknownOrder:
+                continue
+        return len(expired)
 
-    def _promise(self, order: Order, unit: Unit, flow: OrderFlow) -> bool:
-        """Choose the service and promise dates; hold the order when no service can carry it."""
-        request = ShipmentRequest.from_order(order, self.parcels(order))
-        selection = select_service(
-            request, self.catalogue, now=order.paid_at or self.clock(), calendar=self.calendar
+    def release_stock_holds(self) -> int:
+        """Release out-of-stock holds whose stock arrived (oldest hold first); returns how many."""
+        held = self.repository.find(
+            status=OrderStatus.ON_HOLD.value, hold_code=HoldReason.OUT_OF_STOCK.value
         )
-        if selection.chosen is None:
-            flow.hold(f"no carrier service: {selection.reason}", actor="shipping")
-            return False
-        order.delivery.service_id = selection.chosen.service_id
-        order.delivery.carrier = order.delivery.carrier or selection.chosen.service.carrier
-        self._message(
-            unit,
-            order,
-            MessageKind.CONFIRMATION,
-            ship_date=str(selection.ship_date or ""),
-            delivery_date=str(selection.promised_delivery or ""),
-        )
-        unit.put_record(f"ship_date:{order.id}", selection.chosen.ship_date.isoformat())
-        unit.put_record(f"promise:{order.id}", selection.chosen.promised_delivery.isoformat())
-        return True
+        held.sort(key=lambda o: (-o.priority, _held_at(o), o.id))
+        released = 0
+        for order in held:
 
-    # -- effects ----------------------------------------------------------------------
+            def retry(c: Change) -> bool:
+                if intake.release_checked_hold(c):
+                    advance(c)
+                    return True
+                return False
 
-    def dispatch(self, limit: int = 500) -> DispatchReport:
-        """Execute due effects; failures are retried with backoff, then parked, never dropped."""
-        report = DispatchReport()
-        while True:
-            now = self.clock()
-            batch = self.repository.claim(now, limit=min(limit, 20), lease=self.lease)
-            if not batch:
-                return report
-            for effect in batch:
-                try:
-                    self._execute(effect)
-                except Exception as error:
-                    self.api_failures += 1
-                    state = self.repository.fail(
-                        effect,
-                        f"{type(error).__name__}: {error}",
-                        self.clock(),
-                        max_attempts=self.max_attempts,
-                    )
-                    if state == "needs_attention":
-                        report.parked += 1
-                    else:
-                        report.retried += 1
-                    continue
-                self.repository.finish(effect, self.clock())
-                report.done += 1
-                report.by_kind[effect.kind] = report.by_kind.get(effect.kind, 0) + 1
-            limit -= len(batch)
-            if limit <= 0:
-                return report
+            released += change(self.core, order.id, retry)[1]
+        return released
 
-    def _execute(self, effect: Effect) -> None:
-        assert effect.order_id is not None
-        order = self.repository.get(effect.order_id)
-        if order is None:
-            raise KeyError(effect.order_id)
-        if effect.kind == "create_shipment":
-            self._ship(order)
-        elif effect.kind == "write_status":
-            self.channels[order.channel].write_status(order, effect.payload["channel_status"])
-        elif effect.kind == "write_tracking":
-            channel = self.channels[order.channel]
-            record = getattr(channel, "record_package", None)
-            if record is not None:  # BaseLinker: skip the look-up on a first attempt
-                record(
-                    order.channel_order_id,
-                    effect.payload["carrier"],
-                    effect.payload["tracking_number"],
-                    pickup_date=order.updated_at or order.created_at,
-                    first_attempt=self._first_attempt(f"attempt:{effect.key}"),
-                )
-            else:
-                channel.write_tracking(
-                    order, effect.payload["carrier"], effect.payload["tracking_number"]
-                )
-        elif effect.kind == "send_message":
-            kind = MessageKind(effect.payload["kind"])
-            reason = effect.payload.get("reason")
-            self.notifier.send(
-                render(
-                    kind,
-                    order,
-                    key=effect.key,
-                    ship_date=_date(effect.payload.get("ship_date")),
-                    delivery_date=_date(effect.payload.get("delivery_date")),
-                    reasons=effect.payload.get("reasons"),
-                    reason=DelayReason(reason) if reason else None,
-                )
-            )
-        else:
-            raise ValueError(f"unknown effect kind {effect.kind!r}")
+    def cycle(
+        self, *, stop: threading.Event | None = None, dispatch_limit: int = 500
+    ) -> CycleReport:
+        """One round of everything: intake, expiry, stock holds, due effects."""
+        report = CycleReport()
+        report.sync = self.sync()
+        report.expired = self.expire()
+        report.released = self.release_stock_holds()
+        report.dispatch = self.dispatch(dispatch_limit, stop=stop)
+        return report
 
-    def _first_attempt(self, name: str) -> bool:
-        """Durably note an attempt before making it; ``True`` when none was noted before.
-
-        The note is committed before the remote call, so after a crash the next
-        attempt knows to look for what the first one may have created.
-        """
-        with self.repository.unit() as unit:
-            return unit.first_time(name)
-
-    def _ship(self, order: Order) -> None:
-        if order.shipment is None or not order.shipment.tracking_number:
-            request = ShipmentRequest.from_order(order, self.parcels(order))
-            create = self.carrier.create_shipment
-            first = self._first_attempt(f"attempt:ship:{order.id}")
-            if "first_attempt" in inspect.signature(create).parameters:
-                shipment = create(request, first_attempt=first)
-            else:  # a carrier without the hint guards by itself
-                shipment = create(request)
-            if not shipment.tracking_number:
-                shipment = self.carrier.wait_until_confirmed(shipment.id)
-        else:
-            shipment = None
-
-        def record(o: Order, flow: OrderFlow, unit: Unit) -> None:
-            if shipment is not None and (o.shipment is None or not o.shipment.tracking_number):
-                o.shipment = ShipmentRef(
-                    carrier=shipment.carrier,
-                    service_id=shipment.service,
-                    shipment_id=shipment.id,
-                    tracking_number=shipment.tracking_number,
-                )
-                unit.put_record(f"shipment:{shipment.id}", o.id)
-            ref = o.shipment
-            if o.status is OrderStatus.PACKED and flow.can("ship") and ref is not None:
-                flow.ship(reason="label created", actor=f"carrier:{ref.carrier}")
-                self.ledger.commit(o.id, key=f"commit:{o.id}")
-                self._effect(
-                    unit,
-                    "write_tracking",
-                    o,
-                    f"tracking:{o.id}",
-                    carrier=ref.carrier,
-                    tracking_number=ref.tracking_number,
-                )
-                self._write_status(unit, o)
-                self._message(unit, o, MessageKind.SHIPPED)
-
-        self._change(order.id, record)
-
-    def _write_status(self, unit: Unit, order: Order) -> None:
-        try:
-            status = self.status_map.to_channel(order.channel, order.status)
-        except EcomflowError:
-            return  # the channel has no status for it: nothing to write back
-        self._effect(
-            unit,
-            "write_status",
-            order,
-            f"status:{order.id}:{order.status.value}",
-            channel_status=status,
-        )
-
-    # -- carrier events ---------------------------------------------------------------
-
-    def apply_tracking(
-        self, shipment_id: str, status: TrackingStatus, *, event_id: str, carrier_status: str = ""
-    ) -> Order | None:
-        """Apply a (verified, re-fetched) tracking status to the shipment's order, once."""
-        with self.repository.unit() as unit:
-            order_id = unit.record(f"shipment:{shipment_id}")
-            if order_id is None or not unit.first_time(f"event:{event_id}"):
-                return None
-
-        def move(order: Order, flow: OrderFlow, unit: Unit) -> None:
-            if status is TrackingStatus.DELIVERED and flow.can("deliver"):
-                flow.deliver(
-                    reason=f"carrier: {carrier_status or 'delivered'}",
-                    actor=f"webhook:{order.shipment.carrier if order.shipment else ''}",
-                )
-                self._write_status(unit, order)
-                self._message(unit, order, MessageKind.DELIVERED)
-            elif status is TrackingStatus.EXCEPTION:
-                promised = unit.record(f"promise:{order.id}")
-                self._message(
-                    unit,
-                    order,
-                    MessageKind.DELAY,
-                    key=f"msg:delay:{order.id}:{carrier_status}",
-                    reason=DelayReason.CARRIER_EXCEPTION.value,
-                    delivery_date=str(
-                        self.calendar.add_business_days(_date(promised) or self.clock().date(), 1)
-                    ),
-                )
-            elif status is TrackingStatus.RETURNED and flow.can("mark_returned"):
-                flow.mark_returned(reason="returned to sender", actor="webhook")
-
-        return self._change(order_id, move)
+    # -- carriers and webhooks ---------------------------------------------------------
 
     def handle_webhook(
         self,
@@ -536,76 +337,130 @@ class Orchestrator:
         headers: Mapping[str, str],
         body: bytes,
         *,
-        guard: Any = None,
-        path_token: str | None = None,
         remote_addr: str | None = None,
-    ) -> Order | None:
-        """Verify, parse, deduplicate and apply a carrier webhook (InPost ShipX)."""
-        if source != "inpost":
-            raise ValueError(f"no webhook handler for {source!r}")
-        from ecomflow.adapters.inpost import parse_webhook  # noqa: PLC0415
+        path_token: str | None = None,
+    ) -> WebhookReport:
+        """Verify, parse, de-duplicate and apply a webhook from channel or carrier ``source``."""
+        request = WebhookRequest(dict(headers), body, remote_addr, path_token)
+        return carrier_events.handle_webhook(self.core, source, request)
 
-        if guard is not None:
-            guard.verify(path_token=path_token, remote_addr=remote_addr)
-        event = parse_webhook(dict(headers), body)
-        shipment = self.carrier.get_shipment(event.shipment_id)  # the payload is only a hint
-        return self.apply_tracking(
-            shipment.id,
-            shipment.status,
-            event_id=event.event_id,
-            carrier_status=shipment.carrier_status,
-        )
+    def poll_tracking(self) -> int:
+        """Read shipped orders' shipments again; returns how many moved."""
+        return carrier_events.poll_tracking(self.core)
 
     def check_exceptions(self) -> int:
-        """Poll tracking of shipped orders; queue one delay message per incident.
+        """Tracking polls for delays: one delay message per incident; returns the incidents."""
+        return carrier_events.check_exceptions(self.core)
 
-        Returns the number of incidents found now (new or already messaged).
-        """
-        shipped = self.repository.find(status=OrderStatus.SHIPPED.value)
-        tracking: dict[str, list[Any]] = {}
-        promises: dict[str, date] = {}
-        with self.repository.unit() as unit:
-            for order in shipped:
-                promised = _date(unit.record(f"promise:{order.id}"))
-                if promised is not None:
-                    promises[order.id] = promised
-        for order in shipped:
-            number = order.shipment.tracking_number if order.shipment else None
-            if number:
-                try:
-                    tracking[order.id] = self.carrier.get_tracking(number)
-                except EcomflowError as error:
-                    self.api_failures += 1
-                    logger.warning("tracking of %s failed: %s", order.id, error)
-        found = find_exceptions(
-            shipped, self.clock(), self.calendar, tracking=tracking, promises=promises
+    # -- stock ----------------------------------------------------------------------
+
+    def publish_stock(self, channels: Sequence[str] | None = None, *, batch: str = "") -> int:
+        """Queue publishing the ledger's available stock to every channel that shows stock."""
+        skus = tuple(sorted({level.sku for level in self.ledger.levels()}))
+        stamp = batch or self.clock().isoformat()
+        queued = 0
+        with self.repository.unit(self.clock()) as unit:
+            for name in channels or sorted(self.router.stock_sinks()):
+                queued += unit.add(PublishStock(channel=name, skus=skus, batch=stamp))
+        return queued
+
+    # -- operator actions ---------------------------------------------------------------
+
+    def release(self, order_id: str, reason: str, *, actor: str = "user") -> Order:
+        """Release a held order (recorded in its audit trail) and move it on."""
+
+        def release(c: Change) -> None:
+            if c.order.status is not OrderStatus.ON_HOLD:
+                raise EcomflowError(f"order {order_id} is {c.order.status.value}, not on hold")
+            c.flow.release(reason=reason, actor=actor)
+            c.unit.audit(actor, "release", f"order {order_id}", reason)
+            advance(c)
+
+        return change(self.core, order_id, release)[0]
+
+    def cancel(self, order_id: str, reason: str, *, actor: str = "user") -> str:
+        """Cancel an order by stage (see :func:`~ecomflow.orchestration.intake.cancel_order`)."""
+
+        def cancel(c: Change) -> str:
+            c.unit.audit(actor, "cancel", f"order {order_id}", reason)
+            return intake.cancel_order(c, reason, actor=actor)
+
+        return change(self.core, order_id, cancel)[1]
+
+    def retry(
+        self,
+        *,
+        effect_id: int | None = None,
+        order_id: str | None = None,
+        all_parked: bool = False,
+        reason: str = "",
+        actor: str = "user",
+    ) -> list[EffectRow]:
+        """Put parked effects back in the queue — one, one order's, or all — audited."""
+        return self.repository.retry(
+            self.clock(),
+            actor=actor,
+            reason=reason or "retried by an operator",
+            effect_id=effect_id,
+            order_id=order_id,
+            all_parked=all_parked,
         )
-        for incident in found:
 
-            def queue(order: Order, flow: OrderFlow, unit: Unit, i: Any = incident) -> None:
-                self._message(
-                    unit,
-                    order,
-                    MessageKind.DELAY,
-                    key=f"msg:delay:{i.key}",
-                    reason=i.reason.value,
-                    delivery_date=str(self.calendar.add_business_days(self.clock(), 1)),
-                )
+    def request_label(self, order_id: str, *, actor: str = "user") -> bool:
+        """Queue the label of a packed order whose rules asked for a person to decide."""
 
-            self._change(incident.order_id, queue)
-        return len(found)
+        def request(c: Change) -> bool:
+            if c.order.status is not OrderStatus.PACKED or c.order.shipping is None:
+                return False
+            c.order.tags.discard("label-by-hand")
+            c.unit.audit(actor, "request-label", f"order {order_id}", "")
+            schedule_label(c)
+            return True
+
+        return change(self.core, order_id, request)[1]
+
+    # -- views -------------------------------------------------------------------------
+
+    def order(self, order_id: str) -> Order:
+        """One order; :class:`~ecomflow.errors.UnknownOrder` when there is none."""
+        found = self.repository.get(order_id)
+        if found is None:
+            raise UnknownOrder(order_id)
+        return found
 
     def stuck(self, statuses: Sequence[OrderStatus] = (OrderStatus.ON_HOLD,)) -> list[Order]:
         """Orders waiting in the given statuses (default: on hold), for people to look at."""
         return [o for s in statuses for o in self.repository.find(status=s.value)]
 
+    def status(self) -> dict[str, Any]:
+        """Counts by status and hold reason, the outbox, intake failures, cursors, workers."""
+        now = self.clock()
+        counts = self.repository.counts()
+        return {
+            "at": now.isoformat(),
+            "orders": counts["status"],
+            "holds": counts["hold"],
+            "effects": self.repository.outbox_summary(now),
+            "intake_failures": len(self.repository.intake_failures()),
+            "cursors": self.repository.records("cursor:"),
+            "workers": [
+                {
+                    **w,
+                    "started_at": w["started_at"].isoformat(),
+                    "last_seen": w["last_seen"].isoformat(),
+                }
+                for w in self.repository.workers()
+            ],
+        }
 
-def _status_of(order: Order) -> OrderStatus:
-    """The order's status, read afresh (rules may have moved it)."""
-    return OrderStatus(order.status)
+    def close(self) -> None:
+        """Close the adapters' connections and the store."""
+        self.router.close()
+        self.repository.store.close()
 
 
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def _held_at(order: Order) -> str:
+    for record in reversed(order.history):
+        if record.event == "hold":
+            return record.at.isoformat()
+    return ""

@@ -14,6 +14,7 @@ from ecomflow.orders.flow import (
     TransitionListener,
     has_confirmed_reservation,
     has_tracking_label,
+    label_voided,
     payment_covers_total,
 )
 from ecomflow.orders.models import (
@@ -62,5 +63,6 @@ __all__ = [
     "auto_tags",
     "has_confirmed_reservation",
     "has_tracking_label",
+    "label_voided",
     "payment_covers_total",
 ]

@@ -57,6 +57,7 @@ __all__ = [
     "TransitionListener",
     "has_confirmed_reservation",
     "has_tracking_label",
+    "label_voided",
     "payment_covers_total",
 ]
 
@@ -101,6 +102,12 @@ def has_tracking_label(order: Order) -> bool:
     return order.shipment is not None and bool(order.shipment.tracking_number)
 
 
+def label_voided(order: Order) -> bool:
+    """``cancel`` guard after the label: the carrier cancelled it before it took the parcel."""
+    shipment = order.shipment
+    return shipment is not None and shipment.voided_at is not None and shipment.picked_up_at is None
+
+
 @dataclass(frozen=True, slots=True)
 class Guard:
     """A named guard: the predicate and what to tell the user when it fails."""
@@ -133,6 +140,14 @@ GUARDS: Final[dict[str, Guard]] = {
             "has_tracking_label",
             has_tracking_label,
             lambda o: "no label with a tracking number; create the shipment first",
+        ),
+        Guard(
+            "label_voided",
+            label_voided,
+            lambda o: (
+                "the parcel has shipped; cancel its label at the carrier before pickup, "
+                "or start a return (RMA)"
+            ),
         ),
     )
 }
@@ -180,6 +195,7 @@ class _OrderMachine(StateMachine):
         | ready_to_pack.to(cancelled)
         | in_fulfilment.to(cancelled)
         | packed.to(cancelled)
+        | shipped.to(cancelled, cond="label_voided")
     )
     mark_returned = shipped.to(returned) | delivered.to(returned)
     hold = (
@@ -210,6 +226,9 @@ class _OrderMachine(StateMachine):
 
     def has_tracking_label(self) -> bool:
         return has_tracking_label(self.model)
+
+    def label_voided(self) -> bool:
+        return label_voided(self.model)
 
     def held_from_new(self) -> bool:
         return _held_from(OrderStatus.NEW)(self.model)
@@ -367,7 +386,11 @@ class OrderFlow:
         return self.send("deliver", reason=reason, actor=actor)
 
     def cancel(self, *, reason: str | None = None, actor: str = "system") -> Transition:
-        """Any unshipped status → Cancelled (after shipping, start a return instead)."""
+        """Any unshipped status → Cancelled (after shipping, start a return instead).
+
+        A shipped order whose label the carrier cancelled before taking the parcel
+        (``label_voided``) can be cancelled too: it never left.
+        """
         return self.send("cancel", reason=reason, actor=actor)
 
     def mark_returned(self, *, reason: str | None = None, actor: str = "system") -> Transition:

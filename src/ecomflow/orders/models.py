@@ -198,6 +198,13 @@ class ShipmentRef(_Model):
     tracking_number: str | None = None
     tracking_url: str | None = None
     label_format: str | None = None
+    status: str | None = Field(default=None, description="The last tracking status seen.")
+    picked_up_at: AwareDatetime | None = Field(
+        default=None, description="When the carrier took the parcel (stock leaves the ledger)."
+    )
+    voided_at: AwareDatetime | None = Field(
+        default=None, description="When the label was cancelled at the carrier."
+    )
 
 
 class ShippingPlan(_Model):

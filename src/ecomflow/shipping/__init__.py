@@ -3,6 +3,16 @@
 from ecomflow.shipping.boxes import Box, BoxChoice, Item, PackedParcel, choose_box
 from ecomflow.shipping.catalogue import CarrierService, Catalogue, PriceBracket, SizeClass
 from ecomflow.shipping.exceptions import DelayReason, TrackingException, find_exceptions
+from ecomflow.shipping.packing import (
+    DEFAULT_BOXES,
+    PackedItems,
+    PackingDefaults,
+    ParcelPlan,
+    Products,
+    ProductSpec,
+    load_boxes,
+    plan_parcels,
+)
 from ecomflow.shipping.request import Parcel, ShipmentRequest
 from ecomflow.shipping.selection import (
     Candidate,
@@ -18,6 +28,7 @@ from ecomflow.shipping.shipments import Label, LabelFormat, LabelSize, Shipment
 from ecomflow.shipping.tracking import TrackingEvent, TrackingStatus
 
 __all__ = [
+    "DEFAULT_BOXES",
     "Box",
     "BoxChoice",
     "Candidate",
@@ -28,9 +39,14 @@ __all__ = [
     "Label",
     "LabelFormat",
     "LabelSize",
+    "PackedItems",
     "PackedParcel",
+    "PackingDefaults",
     "Parcel",
+    "ParcelPlan",
     "PriceBracket",
+    "ProductSpec",
+    "Products",
     "Promise",
     "Selection",
     "SelectionPolicy",
@@ -42,6 +58,8 @@ __all__ = [
     "TrackingStatus",
     "choose_box",
     "find_exceptions",
+    "load_boxes",
+    "plan_parcels",
     "promise",
     "quote",
     "select_service",

@@ -48,6 +48,15 @@ class TrackingException:
     key: str
 
 
+def exception_key(order_id: str, carrier_status: str) -> str:
+    """The incident key of a carrier exception: one per order and carrier status.
+
+    Webhooks and polls see the same exception; both name it this way, so the
+    customer gets one delay message for it, not one per path.
+    """
+    return f"exception:{order_id}:{carrier_status}"
+
+
 def _business_hours(start: datetime, end: datetime, calendar: BusinessCalendar) -> float:
     hours = 0.0
     cursor = start
@@ -97,7 +106,7 @@ def find_exceptions(
                     order.id,
                     DelayReason.CARRIER_EXCEPTION,
                     f"carrier status {last.carrier_status}",
-                    f"exception:{order.id}:{last.carrier_status}:{last.at}",
+                    exception_key(order.id, last.carrier_status),
                 )
             )
             continue

@@ -40,7 +40,12 @@ class ShipmentRequest(BaseModel):
     receiver: Address | None = None
     cod: Money | None = Field(default=None, description="Cash to collect on delivery.")
     value: Money | None = Field(default=None, description="Order value (insurance).")
-    service_id: str | None = Field(default=None, description="The chosen carrier service.")
+    service_id: str | None = Field(
+        default=None, description="The service: the customer's choice, then the selected one."
+    )
+    carrier: str | None = Field(
+        default=None, description="The carrier the customer chose (binds selection)."
+    )
 
     @property
     def total_weight_kg(self) -> Decimal:
@@ -51,11 +56,16 @@ class ShipmentRequest(BaseModel):
     def from_order(
         cls, order: Order, parcels: Sequence[Parcel], *, service_id: str | None = None
     ) -> ShipmentRequest:
-        """Build the request for ``order`` (COD amount = the order total when COD)."""
+        """Build the request for ``order`` (COD amount = the order total when COD).
+
+        The reference is the order's id (``<channel>-<channel order id>``), unique
+        across channels, so two shops' order 1001 never share a shipment; the
+        customer's chosen carrier and service bind selection.
+        """
         address = order.delivery_address or order.billing_address
         return cls(
             order_id=order.id,
-            reference=order.channel_order_id,
+            reference=order.id,
             parcels=list(parcels),
             method=order.delivery.method,
             country=address.country if address else "PL",
@@ -65,4 +75,5 @@ class ShipmentRequest(BaseModel):
             cod=order.total if order.payment.cod else None,
             value=order.total,
             service_id=service_id or order.delivery.service_id,
+            carrier=order.delivery.carrier,
         )

@@ -37,7 +37,7 @@ Rejected:
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -301,7 +301,15 @@ def _within(dims: tuple[Decimal, Decimal, Decimal], limits: tuple[Decimal, ...])
     return dims[0] <= limits[0] and dims[1] <= limits[1] and dims[2] <= limits[2]
 
 
-def _reject(service: CarrierService, request: ShipmentRequest) -> str | None:
+def _reject(
+    service: CarrierService, request: ShipmentRequest, offered: Collection[str] | None
+) -> str | None:
+    if request.service_id is not None and service.id != request.service_id:
+        return f"the customer chose {request.service_id}"
+    if request.carrier is not None and service.carrier != request.carrier:
+        return f"the customer chose {request.carrier}"
+    if offered is not None and service.id not in offered:
+        return f"no configured {service.carrier} carrier offers it"
     if request.method not in service.delivery_methods:
         return _wrong_method(service.delivery_methods, request.method)
     if request.country not in service.countries:
@@ -334,11 +342,16 @@ def select_service(
     now: datetime,
     calendar: BusinessCalendar,
     policy: SelectionPolicy | None = None,
+    offered: Collection[str] | None = None,
 ) -> Selection:
     """Choose the service for ``request`` and explain the choice (never raises for "none").
 
     ``now`` is when the order was paid (or accepted); ``calendar`` is the
-    warehouse's working calendar.
+    warehouse's working calendar. The customer's choice binds: with
+    ``request.carrier`` only that carrier's services are candidates, with
+    ``request.service_id`` only that service — the order is never moved to
+    another carrier silently. ``offered`` (the service ids the configured
+    carrier adapters can create) leaves out services nobody can buy a label for.
     """
     policy = policy or SelectionPolicy()
     ensure_aware(now, "now")
@@ -347,7 +360,7 @@ def select_service(
     rejected: dict[str, str] = {}
     candidates: list[Candidate] = []
     for service in catalogue:
-        why = _reject(service, request)
+        why = _reject(service, request, offered)
         price = quote(service, request) if why is None else why
         if isinstance(price, str):
             rejected[service.id] = price
@@ -401,6 +414,16 @@ def _rank_key(
 def _nothing_fits(request: ShipmentRequest, rejected: dict[str, str]) -> str:
     if not rejected:
         return "the catalogue is empty"
+    chosen = request.service_id or request.carrier
+    if chosen is not None:
+        own = {s: why for s, why in rejected.items() if not why.startswith("the customer chose")}
+        if not own:
+            return f"the customer chose {chosen}, which is not in the carrier catalogue"
+        reasons = "; ".join(f"{s}: {why}" for s, why in sorted(own.items()))
+        return (
+            f"the customer chose {chosen}, but it cannot carry this order "
+            f"{_METHOD_WORDS[request.method]} to {request.country} ({reasons})"
+        )
     return (
         f"no service can carry {len(request.parcels)} parcel(s) "
         f"{_METHOD_WORDS[request.method]} to {request.country}; see the rejections"
@@ -415,10 +438,13 @@ def promise(
     now: datetime,
     calendar: BusinessCalendar,
     policy: SelectionPolicy | None = None,
+    offered: Collection[str] | None = None,
 ) -> Promise:
     """The ship and delivery dates to show at checkout and in the confirmation message."""
     request = ShipmentRequest.from_order(order, parcels)
-    selection = select_service(request, catalogue, now=now, calendar=calendar, policy=policy)
+    selection = select_service(
+        request, catalogue, now=now, calendar=calendar, policy=policy, offered=offered
+    )
     chosen = selection.chosen
     return Promise(
         service_id=chosen.service_id if chosen else None,

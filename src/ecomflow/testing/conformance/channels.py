@@ -273,10 +273,11 @@ class OrderSourceConformance:
         """``write_statuses`` (when offered) sets every order's status."""
         if not isinstance(client, BulkStatusWriter):
             pytest.skip("no bulk status writes")
+        bulk: Any = client
         seeded = self.seed(fake, 3)
-        orders = [client.get_order(i) for i in seeded]
+        orders = [bulk.get_order(i) for i in seeded]
         before = {i: self.channel_status(fake, i) for i in seeded}
-        result = client.write_statuses([StatusChange(o, OrderStatus.SHIPPED) for o in orders])
+        result = bulk.write_statuses([StatusChange(o, OrderStatus.SHIPPED) for o in orders])
         assert sorted(result.written) == sorted(o.id for o in orders)
         assert result.failed == {}
         assert all(self.channel_status(fake, i) != before[i] for i in seeded)
@@ -339,9 +340,10 @@ class OrderSourceConformance:
         known = self.stock_skus(fake)
         if not known:
             pytest.skip("stock_skus hook not implemented")
+        channel = getattr(getattr(client, "settings", None), "channel", "channel")
         updates = [
-            StockUpdate(sku=known[0], quantity=7),
-            StockUpdate(sku="NO-SUCH-SKU", quantity=1),
+            StockUpdate(channel=channel, sku=known[0], quantity=7),
+            StockUpdate(channel=channel, sku="NO-SUCH-SKU", quantity=1),
         ]
         result = client.publish_stock(updates)
         assert "NO-SUCH-SKU" in result.warnings

@@ -1,0 +1,226 @@
+"""The dispatcher: claim due effects, keep their lease alive, run each once, record the end.
+
+Exactly once under lease expiry:
+
+- a claim gives the effects a **token** and a lease; a background keeper renews
+  the lease of everything this worker still holds while it works;
+- right before an effect starts, its claim is checked and renewed — an effect
+  whose lease ran out (another worker may own it now) is skipped;
+- finishing or failing checks the token: a worker that lost its claim records
+  nothing (:class:`~ecomflow.errors.LeaseLost`);
+- a failed effect is retried with backoff, then *parked* for a person after
+  ``max_attempts`` — never dropped (``ecomflow parked``, ``ecomflow retry``).
+
+A stop request (SIGTERM in the worker) lets the effect in hand finish and
+gives the rest of the claim back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Self
+
+from ecomflow.errors import EcomflowError, LeaseLost
+from ecomflow.orchestration.context import Core
+from ecomflow.orchestration.handlers import BATCHED, HANDLERS
+from ecomflow.orchestration.repository import Claimed
+from ecomflow.storage import to_db_time
+
+__all__ = ["DispatchReport", "LeaseKeeper", "dispatch"]
+
+logger = logging.getLogger("ecomflow.dispatch")
+
+
+@dataclass
+class DispatchReport:
+    """What one :func:`dispatch` did."""
+
+    done: int = 0
+    retried: int = 0
+    parked: int = 0
+    lost: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def handled(self) -> int:
+        """Effects that were run (done, retried or parked)."""
+        return self.done + self.retried + self.parked
+
+
+class LeaseKeeper:
+    """Renews the lease of a claim in the background while its effects run."""
+
+    def __init__(self, core: Core, token: str, lease: float) -> None:
+        self._core = core
+        self._token = token
+        self._lease = lease
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ecomflow-lease", daemon=True)
+
+    def _run(self) -> None:
+        interval = max(0.05, self._lease / 3)
+        while not self._stop.wait(interval):
+            try:
+                self.renew()
+            except Exception as error:  # a database hiccup: the fenced finish still protects
+                logger.warning("lease renewal failed: %s", error)
+
+    def renew(self) -> None:
+        """Extend the lease of every effect of the claim still pending."""
+        core = self._core
+        until = core.clock() + timedelta(seconds=self._lease)
+        with core.repository.store.transaction() as tx:
+            tx.execute(
+                "UPDATE ef_outbox SET lease_until = ? WHERE claim_token = ? AND state = 'pending'",
+                (to_db_time(until), self._token),
+            )
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def dispatch(
+    core: Core,
+    *,
+    limit: int = 500,
+    worker: str = "",
+    stop: threading.Event | None = None,
+) -> DispatchReport:
+    """Run due effects, highest priority first, until none is due or ``limit`` were taken."""
+    report = DispatchReport()
+    settings = core.settings
+    while limit > 0 and not (stop and stop.is_set()):
+        batch = core.repository.claim(
+            core.clock(),
+            limit=min(settings.claim_batch, limit),
+            lease=settings.lease_seconds,
+            worker=worker,
+        )
+        if not batch:
+            break
+        limit -= len(batch)
+        with LeaseKeeper(core, batch[0].token, settings.lease_seconds):
+            for position, group in enumerate(_groups(batch)):
+                if stop is not None and stop.is_set():
+                    remaining = [c for g in _groups(batch)[position:] for c in g]
+                    core.repository.release(remaining)
+                    break
+                held = core.repository.renew(group, core.clock(), settings.lease_seconds)
+                report.lost += len(group) - len(held)
+                if held:
+                    _run(core, held, report)
+    return report
+
+
+def _groups(batch: Sequence[Claimed]) -> list[list[Claimed]]:
+    """Batchable effects of one kind together; the others one by one, in claim order."""
+    groups: list[list[Claimed]] = []
+    together: dict[str, list[Claimed]] = {}
+    for claimed in batch:
+        kind = claimed.row.kind
+        if kind in BATCHED:
+            if kind not in together:
+                together[kind] = []
+                groups.append(together[kind])
+            together[kind].append(claimed)
+        else:
+            groups.append([claimed])
+    return groups
+
+
+def _run(core: Core, group: list[Claimed], report: DispatchReport) -> None:
+    kind = group[0].row.kind
+    started = time.perf_counter()
+    for claimed in group:
+        _log("start", claimed)
+    try:
+        if kind in BATCHED:
+            failed = BATCHED[kind](core, group)
+        else:
+            HANDLERS[kind](core, group[0])
+            failed = {}
+    except LeaseLost as lost:
+        report.lost += len(group)
+        logger.warning("%s", lost, extra={"effect_key": group[0].row.key})
+        return
+    except Exception as error:
+        for claimed in group:
+            _failed(core, claimed, error, report)
+        return
+    finally:
+        core.counters.effects[(kind, "run")] += len(group)
+    elapsed = time.perf_counter() - started
+    for claimed in group:
+        state = failed.get(claimed.row.id, "done")
+        if state == "done":
+            report.done += 1
+            report.by_kind[kind] = report.by_kind.get(kind, 0) + 1
+            _log("finish", claimed, elapsed=elapsed)
+        elif state == "parked":
+            report.parked += 1
+        else:
+            report.retried += 1
+
+
+def _failed(core: Core, claimed: Claimed, error: Exception, report: DispatchReport) -> None:
+    text = f"{type(error).__name__}: {error}"
+    adapter = getattr(claimed.effect, "carrier", None) or getattr(claimed.effect, "channel", "")
+    if isinstance(error, EcomflowError):
+        core.counters.api_failures[(str(adapter or "ecomflow"), claimed.row.kind)] += 1
+    else:  # a bug: keep it visible, never lose the effect
+        logger.exception("effect %s crashed", claimed.row.key)
+    try:
+        state = core.repository.fail(
+            claimed, text, core.clock(), max_attempts=core.settings.max_attempts
+        )
+    except LeaseLost:
+        report.lost += 1
+        return
+    if state == "parked":
+        report.parked += 1
+        _log("park", claimed, error=text, level=logging.ERROR)
+    else:
+        report.retried += 1
+        _log("retry", claimed, error=text, level=logging.WARNING)
+
+
+def _log(
+    event: str,
+    claimed: Claimed,
+    *,
+    error: str = "",
+    elapsed: float | None = None,
+    level: int = logging.INFO,
+) -> None:
+    effect = claimed.effect
+    fields = {
+        "effect_key": claimed.row.key,
+        "effect": claimed.row.kind,
+        "order_id": effect.order_id,
+        "attempt": claimed.row.attempts + 1,
+        "channel": getattr(effect, "channel", None),
+        "carrier": getattr(effect, "carrier", None),
+    }
+    suffix = f": {error}" if error else ""
+    timing = f" in {elapsed:.3f}s" if elapsed is not None else ""
+    logger.log(
+        level if event != "start" else logging.DEBUG,
+        "%s %s (order %s, attempt %d)%s%s",
+        event,
+        claimed.row.kind,
+        effect.order_id or "-",
+        claimed.row.attempts + 1,
+        timing,
+        suffix,
+        extra={"event": event, **fields},
+    )
