@@ -5,6 +5,7 @@ These are products too: the demo, ecomflow's own tests and users' tests use them
 
 from ecomflow.testing.baselinker import FakeBaseLinker
 from ecomflow.testing.clock import FrozenClock
+from ecomflow.testing.memory import MemoryCarrier, MemoryChannel
 from ecomflow.testing.orders import sample_order
 from ecomflow.testing.shipx import FakeShipX
 from ecomflow.testing.shopify import FakeShopify
@@ -16,5 +17,7 @@ __all__ = [
     "FakeShopify",
     "FakeWooCommerce",
     "FrozenClock",
+    "MemoryCarrier",
+    "MemoryChannel",
     "sample_order",
 ]

@@ -32,10 +32,13 @@ def sample_order(
     created_at: datetime | None = None,
     country: str = "PL",
     vip: bool = False,
+    carrier: str | None = None,
+    weight_kg: str = "0.4",
 ) -> Order:
     """A valid order with sensible defaults; override what a test cares about.
 
-    ``lines`` maps SKU → (quantity, unit price as a string).
+    ``lines`` maps SKU → (quantity, unit price as a string); ``carrier`` is the
+    carrier the customer chose at checkout; ``weight_kg`` is each unit's weight.
 
     >>> order = sample_order(lines={"A": (2, "10.00"), "B": (1, "5.50")}, paid=True)
     >>> str(order.total), order.is_paid
@@ -50,7 +53,7 @@ def sample_order(
             quantity=qty,
             unit_price=Money(price, currency),
             tax_rate=Decimal(23),
-            weight_kg=Decimal("0.4"),
+            weight_kg=Decimal(weight_kg),
         )
         for sku, (qty, price) in lines.items()
     ]
@@ -73,7 +76,7 @@ def sample_order(
             phone="+48 600 100 200",
             email="anna@example.com",
         ),
-        delivery=Delivery(method=method, point_id=point_id),
+        delivery=Delivery(method=method, point_id=point_id, carrier=carrier),
         payment=Payment(
             method="cod" if cod else "blik",
             cod=cod,
