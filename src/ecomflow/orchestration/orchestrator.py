@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -288,14 +288,8 @@ class Orchestrator:
         """Release the stock of unpaid orders whose reservation expired; returns how many."""
         expired = self.ledger.expire(self.clock())
         for reservation in expired:
-
-            def forget(c: Change) -> None:
-                if c.order.reservation_id == reservation.id:
-                    c.order.reservation_id = None
-                    c.order.tags.add("reservation-expired")
-
             try:
-                change(self.core, reservation.order_id, forget)
+                change(self.core, reservation.order_id, _forget(reservation.id))
             except UnknownOrder:
                 continue
         return len(expired)
@@ -457,6 +451,17 @@ class Orchestrator:
         """Close the adapters' connections and the store."""
         self.router.close()
         self.repository.store.close()
+
+
+def _forget(reservation_id: str) -> Callable[[Change], None]:
+    """A step that forgets an expired reservation (a payment will reserve again)."""
+
+    def forget(c: Change) -> None:
+        if c.order.reservation_id == reservation_id:
+            c.order.reservation_id = None
+            c.order.tags.add("reservation-expired")
+
+    return forget
 
 
 def _held_at(order: Order) -> str:

@@ -46,9 +46,9 @@ def advance(c: Change) -> None:
         return
     if order.status is OrderStatus.NEW and not order.history and not first_look(c):
         return
-    if order.status in (OrderStatus.NEW, OrderStatus.PAID) and not order.reservation_id:
-        if not reserve(c):
-            return
+    unreserved = order.status in (OrderStatus.NEW, OrderStatus.PAID) and not order.reservation_id
+    if unreserved and not reserve(c):
+        return
     if order.status is OrderStatus.NEW:
         if not (order.is_paid or order.payment.cod):
             return  # waiting for the payment (the reservation may expire meanwhile)
@@ -197,10 +197,9 @@ def apply_rules(c: Change) -> bool:
         logger.warning("order %s: rule action refused: %s", order.id, refused)
     for template in applied.notify:
         c.message(template)
-    if order.delivery.service_id != before and order.status is OrderStatus.PAID:
-        # set_service: the rule binds the service; the plan (and promise) follow it.
-        if not plan_shipping(c):
-            return False
+    rebound = order.delivery.service_id != before and order.status is OrderStatus.PAID
+    if rebound and not plan_shipping(c):  # set_service binds; the plan and promise follow
+        return False
     if order.status is OrderStatus.ON_HOLD and order.hold_code is None:
         order.hold_code = HoldReason.RULE
     return True
