@@ -4,7 +4,7 @@ from ecomflow.http.call import Call
 from ecomflow.http.client import MALFORMED, AsyncClient, BaseClient, Client, redact
 from ecomflow.http.flow import Flow, Sleep, operation
 from ecomflow.http.paging import Pages
-from ecomflow.http.ratelimit import FakeClock, RateLimiter
+from ecomflow.http.ratelimit import FakeClock, RateLimiter, take_token
 from ecomflow.http.retry import RetryPolicy
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "Sleep",
     "operation",
     "redact",
+    "take_token",
 ]

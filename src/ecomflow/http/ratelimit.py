@@ -23,7 +23,25 @@ from collections.abc import Callable
 
 from ecomflow.errors import ConfigurationError
 
-__all__ = ["FakeClock", "RateLimiter"]
+__all__ = ["FakeClock", "RateLimiter", "take_token"]
+
+
+def take_token(
+    tokens: float, stamp: float, now: float, *, rate: float, per: float, capacity: float
+) -> tuple[float, float]:
+    """One token-bucket step: refill since ``stamp``, take a token; (tokens left, wait).
+
+    A negative balance books a future token; the caller waits that long. Shared
+    by :class:`RateLimiter` (one process) and the database-backed limiter that
+    several workers share.
+
+    >>> take_token(0.0, 0.0, 0.5, rate=2, per=1.0, capacity=2)
+    (0.0, 0.0)
+    >>> take_token(0.0, 0.0, 0.0, rate=2, per=1.0, capacity=2)
+    (-1.0, 0.5)
+    """
+    left = min(capacity, tokens + max(0.0, now - stamp) * rate / per) - 1.0
+    return left, 0.0 if left >= 0 else -left * per / rate
 
 
 class FakeClock:
@@ -79,12 +97,15 @@ class RateLimiter:
         """Take a token now or book one in the future; returns the wait in seconds."""
         with self._lock:
             now = self._monotonic()
-            self._tokens = min(
-                self.capacity, self._tokens + (now - self._stamp) * self.rate / self.per
+            self._tokens, wait = take_token(
+                self._tokens,
+                self._stamp,
+                now,
+                rate=self.rate,
+                per=self.per,
+                capacity=self.capacity,
             )
             self._stamp = now
-            self._tokens -= 1.0
-            wait = 0.0 if self._tokens >= 0 else -self._tokens * self.per / self.rate
             self.waited += wait
             return wait
 

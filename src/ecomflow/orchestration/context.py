@@ -60,6 +60,24 @@ class Counters:
         """Failed calls to any adapter."""
         return sum(self.api_failures.values())
 
+    def drain(self) -> dict[tuple[str, str], int]:
+        """Everything counted since the last drain, as (name, labels) → delta; then zero."""
+        deltas: dict[tuple[str, str], int] = {}
+        for name, counter in (
+            ("api_calls", self.api_calls),
+            ("api_failures", self.api_failures),
+        ):
+            for (adapter, method), value in counter.items():
+                deltas[(name, f"adapter={adapter},method={method}")] = value
+            counter.clear()
+        for (kind, outcome), value in self.effects.items():
+            deltas[("effects", f"kind={kind},outcome={outcome}")] = value
+        self.effects.clear()
+        for what, value in self.intake.items():
+            deltas[("intake", f"what={what}")] = value
+        self.intake.clear()
+        return deltas
+
 
 @dataclass
 class Core:

@@ -94,6 +94,8 @@ def sync(core: Core, channel_names: list[str] | None = None) -> SyncReport:
             logger.warning("channel %s: intake failed: %s", name, error, extra={"channel": name})
             continue
         report.merge(take_in(core, name, batch))
+        with core.repository.unit(core.clock()) as unit:
+            unit.put_record(f"synced:{name}", core.clock().isoformat())
     return report
 
 

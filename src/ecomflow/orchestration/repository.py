@@ -13,7 +13,8 @@ Tables (component ``orchestrator`` in ``ecomflow_schema``):
 - ``ef_intake_failures``: channel orders that could not be taken in, kept whole;
 - ``ef_audit``: operator actions (retry, release, cancel) — who, when, why;
 - ``ef_workers``: worker heartbeats; ``ef_published``: the last stock published per
-  channel and SKU (the compare-and-set baseline).
+  channel and SKU (the compare-and-set baseline); ``ef_buckets``: API rate limits
+  shared by every worker (:class:`~ecomflow.orchestration.limits.SharedRateLimiter`).
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ def _v2(dialect: str) -> list[str]:
         "CREATE TABLE ef_published (channel TEXT NOT NULL, sku TEXT NOT NULL, "
         "warehouse TEXT NOT NULL, quantity INTEGER NOT NULL, at TEXT NOT NULL, "
         "PRIMARY KEY (channel, sku, warehouse))",
+        "CREATE TABLE ef_buckets (name TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, "
+        "stamp DOUBLE PRECISION NOT NULL)",
+        "CREATE TABLE ef_counters (name TEXT NOT NULL, labels TEXT NOT NULL, "
+        "value BIGINT NOT NULL, PRIMARY KEY (name, labels))",
     ]
 
 
@@ -662,6 +667,30 @@ class OrderRepository:
                 "quantity = excluded.quantity, at = excluded.at",
                 [(channel, s, w, q, to_db_time(now)) for (s, w), q in quantities.items()],
             )
+
+    # -- counters shared by every process ----------------------------------------------------
+
+    def add_counts(self, deltas: dict[tuple[str, str], int]) -> None:
+        """Add to named counters (name, labels as ``k=v,k=v``) — metrics across processes."""
+        rows = [(name, labels, value) for (name, labels), value in deltas.items() if value]
+        if not rows:
+            return
+        with self.store.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO ef_counters (name, labels, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (name, labels) DO UPDATE SET value = ef_counters.value + "
+                "excluded.value",
+                rows,
+            )
+
+    def counts_by_name(self) -> dict[str, dict[str, int]]:
+        """Every counter: name → labels → value."""
+        with self.store.transaction() as tx:
+            rows = tx.execute("SELECT name, labels, value FROM ef_counters").fetchall()
+        found: dict[str, dict[str, int]] = {}
+        for name, labels, value in rows:
+            found.setdefault(str(name), {})[str(labels)] = int(value)
+        return found
 
     # -- worker heartbeats ----------------------------------------------------------------
 
