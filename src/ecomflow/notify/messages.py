@@ -21,10 +21,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from babel.dates import format_date
 from rich.console import Console
 
 from ecomflow.notify.catalog import catalog, language_of
+from ecomflow.notify.dates import LOCALES, Preposition, format_day
 from ecomflow.orders.models import Order
 from ecomflow.orders.status import OrderStatus
 from ecomflow.shipping.exceptions import DelayReason
@@ -40,8 +40,6 @@ __all__ = [
     "render",
     "tracking_status_text",
 ]
-
-_LOCALES = {"pl": "pl_PL", "en": "en_GB"}
 
 
 class MessageKind(StrEnum):
@@ -81,10 +79,10 @@ class Message:
         return f"[{self.kind.value} → {self.to}] {self.subject}\n{self.body}"
 
 
-def _day(value: date | None, language: str) -> str:
+def _day(value: date | None, language: str, preposition: Preposition | None = None) -> str:
     if value is None:
         return "—"
-    return str(format_date(value, format="EEEE, d MMMM", locale=_LOCALES[language]))
+    return format_day(value, language, preposition=preposition)
 
 
 def render(
@@ -110,9 +108,9 @@ def render(
     context: dict[str, Any] = {
         "name": (order.customer.name or "").split(" ")[0] or "",
         "order": order.channel_order_id,
-        "total": order.total.format(_LOCALES[language]),
-        "ship_date": _day(ship_date, language),
-        "delivery_date": _day(delivery_date, language),
+        "total": order.total.format(LOCALES[language]),
+        "ship_date": _day(ship_date, language, "w"),
+        "delivery_date": _day(delivery_date, language, "na"),
         "returns_url": links.returns_url,
         "help_url": links.help_url,
         "carrier": (order.shipment.carrier if order.shipment else "").upper() or "—",
