@@ -4,29 +4,38 @@ from ecomflow.notify.catalog import LANGUAGES, catalog, language_of
 from ecomflow.notify.dates import LOCALES, Preposition, format_day
 from ecomflow.notify.journal import JournalNotifier
 from ecomflow.notify.messages import (
-    ConsoleNotifier,
     DelayReason,
     Message,
     MessageKind,
     Notifier,
-    RecordingNotifier,
-    ShopLinks,
     render,
     tracking_status_text,
 )
+from ecomflow.notify.notifiers import ConsoleNotifier, RecordingNotifier
+from ecomflow.notify.settings import (
+    CARRIER_NAMES,
+    EmailAddress,
+    HttpLink,
+    ShopSettings,
+    carrier_name,
+)
 
 __all__ = [
+    "CARRIER_NAMES",
     "LANGUAGES",
     "LOCALES",
     "ConsoleNotifier",
     "DelayReason",
+    "EmailAddress",
+    "HttpLink",
     "JournalNotifier",
     "Message",
     "MessageKind",
     "Notifier",
     "Preposition",
     "RecordingNotifier",
-    "ShopLinks",
+    "ShopSettings",
+    "carrier_name",
     "catalog",
     "format_day",
     "language_of",
