@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from ecomflow.checks import Finding, Severity
 from ecomflow.notify import (
     DelayReason,
     MessageKind,
@@ -63,6 +64,15 @@ def test_every_message_renders_completely(
         ship_date=date(2026, 11, 24),
         delivery_date=date(2026, 11, 25),
         reason=DelayReason.CARRIER_EXCEPTION,
+        findings=[
+            Finding(
+                "address.postcode",
+                Severity.ERROR,
+                "delivery_address.postcode",
+                "postcode 3114 is not in the PL format NN-NNN",
+                "3114",
+            )
+        ],
         rma="RMA-1",
         rma_status="przyjęty" if language == "pl" else "accepted",
     )

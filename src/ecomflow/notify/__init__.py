@@ -2,6 +2,7 @@
 
 from ecomflow.notify.catalog import LANGUAGES, catalog, language_of
 from ecomflow.notify.dates import LOCALES, Preposition, format_day
+from ecomflow.notify.findings import FindingLike, describe_finding
 from ecomflow.notify.journal import JournalNotifier
 from ecomflow.notify.messages import (
     DelayReason,
@@ -27,6 +28,7 @@ __all__ = [
     "ConsoleNotifier",
     "DelayReason",
     "EmailAddress",
+    "FindingLike",
     "HttpLink",
     "JournalNotifier",
     "Message",
@@ -37,6 +39,7 @@ __all__ = [
     "ShopSettings",
     "carrier_name",
     "catalog",
+    "describe_finding",
     "format_day",
     "language_of",
     "render",

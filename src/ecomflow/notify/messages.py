@@ -30,16 +30,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from ecomflow.money import Money
+from ecomflow.notify._money import format_money
 from ecomflow.notify.catalog import catalog, language_of
-from ecomflow.notify.dates import LOCALES, format_day
+from ecomflow.notify.dates import format_day
+from ecomflow.notify.findings import FindingLike, describe_finding
 from ecomflow.notify.settings import ShopSettings, carrier_name
 from ecomflow.orders.models import DeliveryMethod, Order
 from ecomflow.orders.status import OrderStatus
@@ -166,14 +167,6 @@ class _Writer:
         )
 
 
-def _money(amount: Money, language: str) -> str:
-    # babel leaves out CLDR's currencySpacing rule: "PLN49.00" must read "PLN 49.00"
-    # (a no-break space where a currency code touches a digit).
-    text = amount.format(LOCALES[language])
-    text = re.sub(r"^([A-Z]{3})(?=\d)", "\\1\xa0", text)
-    return re.sub(r"(?<=\d)([A-Z]{3})$", "\xa0\\1", text)
-
-
 def _is_http(url: str | None) -> bool:
     if not url or any(c.isspace() for c in url):
         return False
@@ -238,7 +231,9 @@ def _help_line(ctx: _Context) -> None:
 def _confirmation(ctx: _Context, ship_date: date | None, delivery_date: date | None) -> None:
     out, language = ctx.out, ctx.out.language
     out.line(
-        out.text("confirmation.thanks", order=ctx.number, total=_money(ctx.order.total, language))
+        out.text(
+            "confirmation.thanks", order=ctx.number, total=format_money(ctx.order.total, language)
+        )
     )
     if ship_date and delivery_date:
         out.line(
@@ -306,10 +301,12 @@ def _delivered(ctx: _Context) -> None:
     _help_line(ctx)
 
 
-def _data_request(ctx: _Context, reasons: Sequence[str]) -> None:
+def _data_request(ctx: _Context, findings: Iterable[FindingLike]) -> None:
     out = ctx.out
     out.line(out.text("data_request.intro", order=ctx.number))
-    out.bullets(list(reasons) or [out.text("finding.generic")])
+    items = [describe_finding(f, out.language, order=ctx.order) for f in findings]
+    generic = out.text("finding.generic")
+    out.bullets(list(dict.fromkeys(items)) or [generic[:1].upper() + generic[1:]])
     out.line(out.text("data_request.outro"))
 
 
@@ -330,6 +327,7 @@ def render(
     delivery_date: date | None = None,
     parcels: int | None = None,
     reason: DelayReason | None = None,
+    findings: Iterable[FindingLike] | None = None,
     reasons: Sequence[str] | None = None,
     key: str = "",
     rma: str = "",
@@ -348,7 +346,12 @@ def render(
             date (default: ``order.shipping.promised_delivery`` for a confirmation).
         parcels: how many parcels (default: the shipping plan's, else 1).
         reason: why a delay message goes out.
-        reasons: what to check, for a data request.
+        findings: what the checks found, for a data request: each is told to the
+            customer from its ``code``, ``field`` and ``value`` (see
+            :func:`~ecomflow.notify.describe_finding`).
+        reasons: deprecated, kept so older callers do not break: pre-rendered
+            (English) texts are never shown; without ``findings`` the customer gets a
+            generic sentence in their language. Pass ``findings``.
         key: the message's idempotency key (default ``"<kind>:<order id>"``).
         rma: the return's number (return updates).
         rma_status: the return's status, in the customer's language.
@@ -383,7 +386,7 @@ def render(
     elif kind is MessageKind.DELIVERED:
         _delivered(ctx)
     elif kind is MessageKind.DATA_REQUEST:
-        _data_request(ctx, reasons or [])
+        _data_request(ctx, findings or ())
     elif kind is MessageKind.RETURN_UPDATE:
         _return_update(ctx, rma, rma_status)
     if shop is not None:
