@@ -413,13 +413,24 @@ def render(
 def tracking_status_text(order: Order, locale: str | None = None) -> str:
     """The one customer-facing status wording (messages, tracking page, panel).
 
+    A hold is worded by its reason (``order.hold_code``): waiting for goods is
+    not waiting for the customer.
+
+    >>> from ecomflow.orders import HoldReason, OrderStatus
     >>> from ecomflow.testing import sample_order
-    >>> tracking_status_text(sample_order(), "en")
+    >>> order = sample_order()
+    >>> tracking_status_text(order, "en")
     'Received — waiting for payment'
+    >>> order.status, order.hold_code = OrderStatus.ON_HOLD, HoldReason.OUT_OF_STOCK
+    >>> tracking_status_text(order, "pl")
+    'Wstrzymane — czekamy na dostawę towaru'
     """
     language = language_of(locale or order.customer.language)
     number = order.shipment.tracking_number if order.shipment else ""
-    text = catalog(language).gettext(f"status.{OrderStatus(order.status).value}")
+    msgid = f"status.{OrderStatus(order.status).value}"
+    if order.status is OrderStatus.ON_HOLD and order.hold_code is not None:
+        msgid = f"status.on_hold.{order.hold_code.value}"
+    text = catalog(language).gettext(msgid)
     return text.format(tracking_number=number or "—")
 
 
