@@ -7,7 +7,7 @@ return, how to get help). Dates and money go through babel in the customer's
 language; every text comes from the ``.po`` catalogs. Each message has a
 plain-text and an HTML body (escaped).
 
->>> from datetime import date
+>>> from datetime import date, datetime
 >>> from ecomflow.notify import ShopSettings
 >>> from ecomflow.testing import sample_order
 >>> shop = ShopSettings(name="Kubkowo", sender_email="sklep@kubkowo.pl",
@@ -32,7 +32,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -45,6 +45,7 @@ from ecomflow.notify.settings import ShopSettings, carrier_name
 from ecomflow.orders.models import DeliveryMethod, Order
 from ecomflow.orders.status import OrderStatus
 from ecomflow.shipping.exceptions import DelayReason
+from ecomflow.shipping.tracking import TrackingStatus
 
 __all__ = [
     "DelayReason",
@@ -65,6 +66,7 @@ class MessageKind(StrEnum):
     DELIVERED = "delivered"
     DATA_REQUEST = "data_request"
     RETURN_UPDATE = "return_update"
+    READY_FOR_PICKUP = "ready_for_pickup"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -317,6 +319,31 @@ def _return_update(ctx: _Context, rma: str, rma_status: str) -> None:
     _help_line(ctx)
 
 
+def _where_waiting(order: Order, point: str | None) -> str:
+    """``locker``, ``point`` or ``unknown``: where a waiting parcel is, for the wording."""
+    if not point:
+        return "unknown"
+    return "locker" if order.delivery.method is DeliveryMethod.PARCEL_LOCKER else "point"
+
+
+def _ready_for_pickup(
+    ctx: _Context, point: str | None, until: date | datetime | None, code: str | None
+) -> None:
+    out = ctx.out
+    where = _where_waiting(ctx.order, point)
+    out.line(out.text(f"pickup.where.{where}", order=ctx.number, point=point or ""))
+    if until is not None:
+        zone = ctx.shop.timezone if ctx.shop is not None else "Europe/Warsaw"
+        out.line(
+            out.text(
+                "pickup.until", until=format_day(until, out.language, preposition="do", tz=zone)
+            )
+        )
+    if code:
+        out.line(out.text("pickup.code", code=code))
+    _tracking_lines(ctx)
+
+
 def render(
     kind: MessageKind,
     order: Order,
@@ -329,6 +356,9 @@ def render(
     reason: DelayReason | None = None,
     findings: Iterable[FindingLike] | None = None,
     reasons: Sequence[str] | None = None,
+    point: str | None = None,
+    pickup_until: date | datetime | None = None,
+    pickup_code: str | None = None,
     key: str = "",
     rma: str = "",
     rma_status: str = "",
@@ -352,6 +382,9 @@ def render(
         reasons: deprecated, kept so older callers do not break: pre-rendered
             (English) texts are never shown; without ``findings`` the customer gets a
             generic sentence in their language. Pass ``findings``.
+        point: where a parcel waits for pickup (default: ``order.delivery.point_id``).
+        pickup_until: until when it waits (a day, or a moment shown in the shop's zone).
+        pickup_code: the code that opens the locker, when the carrier gave one.
         key: the message's idempotency key (default ``"<kind>:<order id>"``).
         rma: the return's number (return updates).
         rma_status: the return's status, in the customer's language.
@@ -389,6 +422,8 @@ def render(
         _data_request(ctx, findings or ())
     elif kind is MessageKind.RETURN_UPDATE:
         _return_update(ctx, rma, rma_status)
+    elif kind is MessageKind.READY_FOR_PICKUP:
+        _ready_for_pickup(ctx, point or order.delivery.point_id, pickup_until, pickup_code)
     if shop is not None:
         out.footer = [out.text("footer"), shop.name]
     subject = _one_line(
@@ -410,11 +445,20 @@ def render(
     )
 
 
-def tracking_status_text(order: Order, locale: str | None = None) -> str:
+def tracking_status_text(
+    order: Order,
+    locale: str | None = None,
+    *,
+    tracking: TrackingStatus | None = None,
+    point: str | None = None,
+) -> str:
     """The one customer-facing status wording (messages, tracking page, panel).
 
     A hold is worded by its reason (``order.hold_code``): waiting for goods is
-    not waiting for the customer.
+    not waiting for the customer. ``tracking`` is the parcel's latest tracking
+    status: while it waits at a locker or pickup point (``point``, default
+    ``order.delivery.point_id``) the wording says so; other tracking statuses
+    keep the order's wording.
 
     >>> from ecomflow.orders import HoldReason, OrderStatus
     >>> from ecomflow.testing import sample_order
@@ -428,6 +472,10 @@ def tracking_status_text(order: Order, locale: str | None = None) -> str:
     language = language_of(locale or order.customer.language)
     number = order.shipment.tracking_number if order.shipment else ""
     msgid = f"status.{OrderStatus(order.status).value}"
+    if tracking is TrackingStatus.READY_FOR_PICKUP:
+        point = point or order.delivery.point_id
+        text = catalog(language).gettext(f"status.ready_for_pickup.{_where_waiting(order, point)}")
+        return text.format(point=point or "")
     if order.status is OrderStatus.ON_HOLD and order.hold_code is not None:
         msgid = f"status.on_hold.{order.hold_code.value}"
     text = catalog(language).gettext(msgid)
