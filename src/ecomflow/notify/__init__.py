@@ -12,7 +12,12 @@ from ecomflow.notify.messages import (
     render,
     tracking_status_text,
 )
-from ecomflow.notify.notifiers import ConsoleNotifier, RecordingNotifier
+from ecomflow.notify.notifiers import (
+    MESSAGES_LOGGER,
+    ConsoleNotifier,
+    LogNotifier,
+    RecordingNotifier,
+)
 from ecomflow.notify.settings import (
     CARRIER_NAMES,
     EmailAddress,
@@ -25,12 +30,14 @@ __all__ = [
     "CARRIER_NAMES",
     "LANGUAGES",
     "LOCALES",
+    "MESSAGES_LOGGER",
     "ConsoleNotifier",
     "DelayReason",
     "EmailAddress",
     "FindingLike",
     "HttpLink",
     "JournalNotifier",
+    "LogNotifier",
     "Message",
     "MessageKind",
     "Notifier",
