@@ -23,8 +23,10 @@ from ecomflow.notify.settings import (
     EmailAddress,
     HttpLink,
     ShopSettings,
+    SmtpSettings,
     carrier_name,
 )
+from ecomflow.notify.smtp import SmtpNotifier, email_message, message_id
 
 __all__ = [
     "CARRIER_NAMES",
@@ -44,11 +46,15 @@ __all__ = [
     "Preposition",
     "RecordingNotifier",
     "ShopSettings",
+    "SmtpNotifier",
+    "SmtpSettings",
     "carrier_name",
     "catalog",
     "describe_finding",
+    "email_message",
     "format_day",
     "language_of",
+    "message_id",
     "render",
     "tracking_status_text",
 ]

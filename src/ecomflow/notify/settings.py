@@ -16,13 +16,28 @@ from __future__ import annotations
 import re
 import string
 from email.utils import formataddr
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
-__all__ = ["CARRIER_NAMES", "EmailAddress", "HttpLink", "ShopSettings", "carrier_name"]
+__all__ = [
+    "CARRIER_NAMES",
+    "EmailAddress",
+    "HttpLink",
+    "ShopSettings",
+    "SmtpSettings",
+    "carrier_name",
+]
 
 #: Display names of well-known carrier ids; a shop's ``carrier_names`` override and extend it.
 CARRIER_NAMES: dict[str, str] = {
@@ -170,3 +185,59 @@ class ShopSettings(BaseModel):
         return self.tracking_page.format(
             tracking_number=quote(tracking_number, safe=""), order=quote(order, safe="")
         )
+
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+class SmtpSettings(BaseModel):
+    """How :class:`~ecomflow.notify.SmtpNotifier` reaches the mail server.
+
+    The sender (``From``, ``Reply-To``) is the shop's, in
+    :class:`ShopSettings`; here is only the way out.
+
+    Attributes:
+        host: the SMTP server.
+        port: default 587 for ``starttls``, 465 for ``ssl``, 25 for ``none``.
+        security: ``"starttls"`` (upgrade a plain connection; refuse to go on
+            without it), ``"ssl"`` (TLS from the first byte) or ``"none"`` (a local
+            relay only: credentials are refused in clear text to another host).
+        username: the login, when the server wants one.
+        password: its password (never shown in errors, logs or ``repr``).
+        timeout: seconds for connecting and each command.
+        envelope_from: the bounce address (``MAIL FROM``); default the ``From`` address.
+
+    >>> SmtpSettings(host="smtp.kubkowo.pl", username="sklep", password="s3cret")
+    SmtpSettings(transport='smtp', host='smtp.kubkowo.pl', port=587, security='starttls', username='sklep', password=SecretStr('**********'), timeout=30.0, envelope_from=None)
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    transport: Literal["smtp"] = "smtp"
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout: float = Field(default=30.0, gt=0)
+    envelope_from: EmailAddress | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_port(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("port") is None:
+            security = data.get("security", "starttls")
+            data = {**data, "port": _DEFAULT_PORTS.get(security, 587)}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SmtpSettings:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give both username and password, or neither")
+        if self.password is not None and self.security == "none" and self.host not in _LOOPBACK:
+            raise ValueError(
+                "security 'none' would send the password in clear text to "
+                f"{self.host}; use 'starttls' or 'ssl'"
+            )
+        return self
