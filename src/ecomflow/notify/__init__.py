@@ -24,15 +24,25 @@ from ecomflow.notify.settings import (
     HttpLink,
     ShopSettings,
     SmtpSettings,
+    WebhookSettings,
     carrier_name,
 )
 from ecomflow.notify.smtp import SmtpNotifier, email_message, message_id
+from ecomflow.notify.webhook import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WebhookNotifier,
+    webhook_payload,
+    webhook_signature,
+)
 
 __all__ = [
     "CARRIER_NAMES",
     "LANGUAGES",
     "LOCALES",
     "MESSAGES_LOGGER",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
     "ConsoleNotifier",
     "DelayReason",
     "EmailAddress",
@@ -48,6 +58,8 @@ __all__ = [
     "ShopSettings",
     "SmtpNotifier",
     "SmtpSettings",
+    "WebhookNotifier",
+    "WebhookSettings",
     "carrier_name",
     "catalog",
     "describe_finding",
@@ -57,4 +69,6 @@ __all__ = [
     "message_id",
     "render",
     "tracking_status_text",
+    "webhook_payload",
+    "webhook_signature",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "HttpLink",
     "ShopSettings",
     "SmtpSettings",
+    "WebhookSettings",
     "carrier_name",
 ]
 
@@ -241,3 +242,30 @@ class SmtpSettings(BaseModel):
                 f"{self.host}; use 'starttls' or 'ssl'"
             )
         return self
+
+
+class WebhookSettings(BaseModel):
+    """Where :class:`~ecomflow.notify.WebhookNotifier` posts messages (SMS gateway, helpdesk).
+
+    Attributes:
+        url: the receiver's http(s) address (a query string is kept).
+        secret: the shared HMAC key the receiver checks the signature with.
+        timeout: seconds for connecting and reading the answer.
+        attempts: tries per message through the shared retry policy (429, 5xx,
+            connection errors); each carries the same ``Idempotency-Key``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    transport: Literal["webhook"] = "webhook"
+    url: HttpLink
+    secret: SecretStr
+    timeout: float = Field(default=10.0, gt=0)
+    attempts: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("secret")
+    @classmethod
+    def _not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError("the secret must not be empty")
+        return value
