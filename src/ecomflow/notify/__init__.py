@@ -1,5 +1,6 @@
 """Proactive customer messages (pl first, en too) and the customer-facing status wording."""
 
+from ecomflow.notify.build import build_notifier, notifier_settings
 from ecomflow.notify.catalog import LANGUAGES, catalog, language_of
 from ecomflow.notify.dates import LOCALES, Preposition, format_day
 from ecomflow.notify.findings import FindingLike, describe_finding
@@ -22,6 +23,8 @@ from ecomflow.notify.settings import (
     CARRIER_NAMES,
     EmailAddress,
     HttpLink,
+    LogSettings,
+    NotifierSettings,
     ShopSettings,
     SmtpSettings,
     WebhookSettings,
@@ -50,9 +53,11 @@ __all__ = [
     "HttpLink",
     "JournalNotifier",
     "LogNotifier",
+    "LogSettings",
     "Message",
     "MessageKind",
     "Notifier",
+    "NotifierSettings",
     "Preposition",
     "RecordingNotifier",
     "ShopSettings",
@@ -60,6 +65,7 @@ __all__ = [
     "SmtpSettings",
     "WebhookNotifier",
     "WebhookSettings",
+    "build_notifier",
     "carrier_name",
     "catalog",
     "describe_finding",
@@ -67,6 +73,7 @@ __all__ = [
     "format_day",
     "language_of",
     "message_id",
+    "notifier_settings",
     "render",
     "tracking_status_text",
     "webhook_payload",

@@ -34,6 +34,8 @@ __all__ = [
     "CARRIER_NAMES",
     "EmailAddress",
     "HttpLink",
+    "LogSettings",
+    "NotifierSettings",
     "ShopSettings",
     "SmtpSettings",
     "WebhookSettings",
@@ -269,3 +271,17 @@ class WebhookSettings(BaseModel):
         if not value.get_secret_value():
             raise ValueError("the secret must not be empty")
         return value
+
+
+class LogSettings(BaseModel):
+    """:class:`~ecomflow.notify.LogNotifier`: messages only go to the ``ecomflow.messages`` log."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    transport: Literal["log"] = "log"
+
+
+#: The ``[notify]`` table of ``ecomflow.toml``: one transport, chosen by ``transport``.
+NotifierSettings = Annotated[
+    SmtpSettings | WebhookSettings | LogSettings, Field(discriminator="transport")
+]
