@@ -389,6 +389,7 @@ def render(
         rma: the return's number (return updates).
         rma_status: the return's status, in the customer's language.
     """
+    del reasons  # deprecated: pre-rendered English is never shown to a customer
     default_language = shop.language if shop is not None else "pl"
     language = language_of(locale or order.customer.language, default=default_language)
     out = _Writer(language)
