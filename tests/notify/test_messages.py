@@ -83,3 +83,62 @@ def test_every_message_renders_completely(
     assert message.to == "anna@example.com"
     assert message.key == f"{kind.value}:{order.id}"
     assert message.language == language
+
+
+DELAYS = {
+    DelayReason.NO_MOVEMENT: "Przewoźnik od dłuższego czasu nie pokazuje ruchu przesyłki.",
+    DelayReason.NOT_PICKED_UP: "Kurier nie odebrał jeszcze paczki z magazynu.",
+    DelayReason.PROMISE_MISSED: "Przesyłka nie dotarła w obiecanym terminie.",
+    DelayReason.CARRIER_EXCEPTION: "Przewoźnik zgłosił problem z doręczeniem.",
+}
+
+
+def test_every_delay_reason_is_told_in_polish() -> None:
+    assert set(DELAYS) == set(DelayReason)
+    for reason, what in DELAYS.items():
+        message = render(MessageKind.DELAY, sample_order(), reason=reason)
+        assert f"{what} Paczka jest bezpieczna." in message.body.splitlines()
+
+
+def test_polish_delay_message_reads_naturally() -> None:
+    order = sample_order(method="parcel_locker")
+    order.shipment = ShipmentRef(carrier="inpost", tracking_number="620000000000000001")
+    message = render(
+        MessageKind.DELAY,
+        order,
+        shop=SHOP,
+        reason=DelayReason.CARRIER_EXCEPTION,
+        delivery_date=date(2026, 11, 27),
+    )
+    assert message.subject == "Zamówienie 1001: mała obsuwa"
+    assert message.body == (
+        "Cześć Anna,\n"
+        "piszemy w sprawie zamówienia 1001.\n"
+        "Przewoźnik zgłosił problem z doręczeniem. Paczka jest bezpieczna.\n"
+        "Nowy przewidywany termin dostawy: piątek, 27 listopada.\n"
+        "Paczka czeka w automacie paczkowym — odbierz ją, zanim minie termin.\n"
+        "Numer przesyłki: 620000000000000001\n"
+        "\n"
+        "Pozdrawiamy\n"
+        "Kubkowo"
+    )
+
+
+def test_polish_delivered_message_reads_naturally() -> None:
+    message = render(MessageKind.DELIVERED, sample_order(), shop=SHOP)
+    assert message.body == (
+        "Cześć Anna,\n"
+        "przewoźnik potwierdził dostawę zamówienia 1001. Mamy nadzieję, że wszystko się podoba!\n"
+        "Chcesz coś zwrócić? Masz 14 dni na zgłoszenie: https://kubkowo.pl/zwroty\n"
+        "Potrzebujesz pomocy? Odpisz na tę wiadomość albo zajrzyj tutaj: https://kubkowo.pl/pomoc\n"
+        "\n"
+        "Pozdrawiamy\n"
+        "Kubkowo"
+    )
+
+
+def test_a_customer_without_a_name_is_greeted_politely() -> None:
+    order = sample_order()
+    order.customer.name = ""
+    assert render(MessageKind.DELIVERED, order).body.startswith("Dzień dobry,\n")
+    assert render(MessageKind.DELIVERED, order, locale="en").body.startswith("Hello,\n")

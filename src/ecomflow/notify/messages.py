@@ -276,7 +276,10 @@ def _delay(ctx: _Context, reason: DelayReason | None, new_date: date | None) -> 
     out = ctx.out
     reason = reason or DelayReason.NO_MOVEMENT
     out.line(out.text("delay.intro", order=ctx.number))
-    out.line(f"{out.text(f'delay.what.{reason.value}')} {out.text('delay.safe')}")
+    what = f"delay.what.{reason.value}"
+    if out.texts.gettext(what) == what:  # a reason newer than the catalog
+        what = "delay.what.other"
+    out.line(f"{out.text(what)} {out.text('delay.safe')}")
     if new_date is not None:
         out.line(out.text("delay.new_date", new_date=format_day(new_date, out.language)))
     else:
@@ -477,9 +480,12 @@ def tracking_status_text(
         point = point or order.delivery.point_id
         text = catalog(language).gettext(f"status.ready_for_pickup.{_where_waiting(order, point)}")
         return text.format(point=point or "")
+    texts = catalog(language)
     if order.status is OrderStatus.ON_HOLD and order.hold_code is not None:
-        msgid = f"status.on_hold.{order.hold_code.value}"
-    text = catalog(language).gettext(msgid)
+        by_reason = f"status.on_hold.{order.hold_code.value}"
+        if texts.gettext(by_reason) != by_reason:  # else: a reason newer than the catalog
+            msgid = by_reason
+    text = texts.gettext(msgid)
     return text.format(tracking_number=number or "—")
 
 
