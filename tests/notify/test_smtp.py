@@ -281,3 +281,14 @@ def test_smtp_port_defaults_follow_the_security() -> None:
     assert SmtpSettings(host="smtp.kubkowo.pl").port == 587
     assert SmtpSettings(host="smtp.kubkowo.pl", security="ssl").port == 465
     assert SmtpSettings(host="localhost", security="none").port == 25
+
+
+@pytest.mark.parametrize("address", ["anna@example.com\r\nBcc: all@example.com", "not-an-address"])
+def test_a_bad_recipient_address_is_refused_before_connecting(address: str) -> None:
+    from dataclasses import replace
+
+    from ecomflow.errors import ValidationFailed
+
+    message = replace(_confirmation(), to=address)
+    with pytest.raises(ValidationFailed, match="e-mail address"):
+        SmtpNotifier(_settings(_free_port())).send(message)

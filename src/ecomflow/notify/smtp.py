@@ -37,7 +37,7 @@ from ecomflow.errors import (
 )
 from ecomflow.http import redact
 from ecomflow.notify.messages import Message
-from ecomflow.notify.settings import SmtpSettings
+from ecomflow.notify.settings import SmtpSettings, _email
 
 __all__ = ["SmtpNotifier", "email_message", "message_id"]
 
@@ -68,6 +68,13 @@ def email_message(message: Message, *, clock: Clock = utc_now) -> EmailMessage:
             f"Message {message.key!r} for order {message.order_id} has no e-mail address; "
             "ask the channel for the customer's e-mail or send it another way."
         )
+    try:
+        _email(message.to)
+    except ValueError:
+        raise ValidationFailed(
+            f"Message {message.key!r} for order {message.order_id} has an e-mail address "
+            "that is not one; correct the customer's e-mail."
+        ) from None
     mail = EmailMessage()
     mail["From"] = message.sender
     mail["To"] = message.to
