@@ -26,10 +26,17 @@ __all__ = ["LANGUAGES", "catalog", "language_of"]
 LANGUAGES = ("pl", "en")
 
 
-def language_of(locale: str | None) -> str:
-    """The catalog language for a locale (``pl_PL`` → ``pl``; unknown → ``pl``)."""
-    code = (locale or "pl").replace("-", "_").split("_")[0].lower()
-    return code if code in LANGUAGES else "pl"
+def language_of(locale: str | None, default: str = "pl") -> str:
+    """The catalog language for a locale (``pl_PL`` → ``pl``; unknown → ``default``).
+
+    >>> language_of("en-GB"), language_of("de_DE"), language_of("de_DE", default="en")
+    ('en', 'pl', 'en')
+    """
+    for candidate in (locale, default):
+        code = (candidate or "").replace("-", "_").split("_")[0].lower()
+        if code in LANGUAGES:
+            return code
+    return "pl"
 
 
 @lru_cache(maxsize=len(LANGUAGES))
