@@ -6,7 +6,7 @@ from ecomflow.orchestration.config import (
     CalendarSettings,
     OrchestratorConfig,
     PipelineSettings,
-    WebhookSettings,
+    ServeSettings,
     WorkerSettings,
 )
 from ecomflow.orchestration.context import Counters
@@ -36,7 +36,6 @@ from ecomflow.orchestration.repository import (
     Unit,
 )
 from ecomflow.orchestration.router import Router
-from ecomflow.orchestration.transports import LogNotifier, build_notifier
 
 __all__ = [
     "EFFECTS",
@@ -55,7 +54,6 @@ __all__ = [
     "EventSink",
     "IntakeFailureRow",
     "LogEventSink",
-    "LogNotifier",
     "Orchestrator",
     "OrchestratorConfig",
     "OrderRepository",
@@ -66,12 +64,11 @@ __all__ = [
     "RequestRefund",
     "Router",
     "SendMessage",
+    "ServeSettings",
     "SyncReport",
     "Unit",
     "WebhookReport",
-    "WebhookSettings",
     "WorkerSettings",
     "WriteStatus",
     "WriteTracking",
-    "build_notifier",
 ]

@@ -115,9 +115,7 @@ def track(c: Change, status: TrackingStatus, carrier_status: str, number: str | 
         o.shipment = ref = ref.model_copy(update={"picked_up_at": c.now})
         commit_stock(c)
     if status is TrackingStatus.READY_FOR_PICKUP and o.status is OrderStatus.SHIPPED:
-        ready = getattr(MessageKind, "READY_FOR_PICKUP", None)
-        if ready is not None:
-            c.message(ready.value, incident=ref.shipment_id or "")
+        c.message(MessageKind.READY_FOR_PICKUP.value, incident=ref.shipment_id or "")
     elif status is TrackingStatus.DELIVERED and c.flow.can("deliver"):
         commit_stock(c)
         c.flow.deliver(

@@ -30,16 +30,16 @@ environment variable ``ECOMFLOW_<KEY>`` (nested with ``__``, e.g.
 "did you mean" for misspelt keys, and passwords in URLs never appear in an
 error.
 
->>> config = OrchestratorConfig.from_dict({"store": "memory://", "channels": {"echo": {
-...     "adapter": "baselinker", "token": "t0k", "inventory_id": 1}}})
->>> [(a.name, a.info.id) for a in config.adapters("channels")]
-[('echo', 'baselinker')]
+>>> config = OrchestratorConfig.from_dict({"store": "memory://", "notify": {"transport": "log"}})
+>>> config.notifier_settings().transport
+'log'
 >>> OrchestratorConfig.from_dict({"stor": "memory://", "calender": {}})
 Traceback (most recent call last):
 ...
-ecomflow.errors.ConfigurationError: ecomflow.toml has 2 problems:
+ecomflow.errors.ConfigurationError: ecomflow.toml has 3 problems:
   - stor: unknown key (did you mean 'store'?)
   - calender: unknown key (did you mean 'calendar'?)
+  - notify: missing — say how customer messages leave: [notify] transport = 'smtp' | 'webhook', or 'log' to only log them
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from ecomflow._toml import read_toml
 from ecomflow.adapters.registry import AdapterInfo, get
 from ecomflow.errors import ConfigurationError, EcomflowError
+from ecomflow.notify import NotifierSettings, ShopSettings, notifier_settings
 from ecomflow.shipping.selection import SelectionPolicy
 from ecomflow.storage import redact_url
 
@@ -66,7 +67,7 @@ __all__ = [
     "CalendarSettings",
     "OrchestratorConfig",
     "PipelineSettings",
-    "WebhookSettings",
+    "ServeSettings",
     "WorkerSettings",
     "resolve_secrets",
 ]
@@ -126,8 +127,8 @@ class WorkerSettings(_Section):
     dispatch_limit: int = Field(default=200, ge=1, description="Effects per dispatch pass.")
 
 
-class WebhookSettings(_Section):
-    """The webhook app (``ecomflow serve``)."""
+class ServeSettings(_Section):
+    """The webhook and status app (``ecomflow serve``)."""
 
     max_body_bytes: int = Field(default=1_000_000, gt=0, description="Larger bodies get 413.")
     path_prefix: str = Field(default="/webhooks", description="Where webhooks are mounted.")
@@ -164,9 +165,9 @@ class OrchestratorConfig(BaseSettings):
     selection: SelectionPolicy = Field(default_factory=SelectionPolicy)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
-    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
-    shop: dict[str, Any] = Field(
-        default_factory=dict, description="Shop name, sender, links (see docs/messages.md)."
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+    shop: ShopSettings | None = Field(
+        default=None, description="Shop name, sender, links (see docs/messages.md)."
     )
     notify: dict[str, Any] | None = Field(
         default=None, description="Message transport: smtp, webhook or log (required)."
@@ -218,9 +219,26 @@ class OrchestratorConfig(BaseSettings):
             tables = getattr(config, kind) if config is not None else resolved.get(kind)
             if isinstance(tables, Mapping):
                 problems += _adapter_configs(kind, tables)[1]
+        notify = config.notify if config is not None else resolved.get("notify")
+        if notify is None:
+            problems.append(
+                "notify: missing — say how customer messages leave: [notify] transport = "
+                "'smtp' | 'webhook', or 'log' to only log them"
+            )
+        elif isinstance(notify, Mapping):
+            try:
+                notifier_settings(notify)
+            except ConfigurationError as error:
+                problems.append(str(error))
         if problems or config is None:
             raise _problems(where, problems)
         return config
+
+    def notifier_settings(self) -> NotifierSettings:
+        """The validated ``[notify]`` settings."""
+        if self.notify is None:
+            raise ConfigurationError("ecomflow.toml has no [notify] section.")
+        return notifier_settings(self.notify)
 
     # -- adapters ------------------------------------------------------------------------
 
@@ -240,7 +258,7 @@ class OrchestratorConfig(BaseSettings):
                 for key, value in list(table.items()):
                     if _secret_name(key) and value:
                         table[key] = "***"
-        for section in ("notify", "shop"):
+        for section in ("notify",):
             table = data.get(section) or {}
             for key, value in list(table.items()):
                 if _secret_name(key) and value:

@@ -21,7 +21,7 @@ from ecomflow.calendar import BusinessCalendar
 from ecomflow.checks import CheckPolicy
 from ecomflow.clock import Clock, utc_now
 from ecomflow.errors import ConcurrentUpdate, UnknownOrder
-from ecomflow.notify import Notifier
+from ecomflow.notify import Notifier, ShopSettings
 from ecomflow.orchestration.config import PipelineSettings
 from ecomflow.orchestration.effects import Effect, SendMessage, WriteStatus
 from ecomflow.orchestration.events import EventSink, LogEventSink
@@ -99,6 +99,7 @@ class Core:
     boxes: tuple[Box, ...] = DEFAULT_BOXES
     counters: Counters = field(default_factory=Counters)
     events: EventSink = field(default_factory=LogEventSink)
+    shop: ShopSettings | None = None
 
     @property
     def packing_defaults(self) -> PackingDefaults:

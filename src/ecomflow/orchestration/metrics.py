@@ -13,7 +13,7 @@ adapter and method, effects run — flushed to the database by every process.
 >>> shop = Orchestrator(store=open_store("memory://"), catalogue=Catalogue.example(),
 ...                     notifier=RecordingNotifier(), channels={"shop": MemoryChannel()})
 >>> text = render_metrics(shop).decode()
->>> "ecomflow_effects{state=\\"parked\\"} 0.0" in text
+>>> 'ecomflow_effects{state="parked"} 0.0' in text
 True
 """
 
@@ -71,7 +71,9 @@ class EcomflowCollector(Collector):
             value=float(len(o.repository.intake_failures())),
         )
         lag = GaugeMetricFamily(
-            "ecomflow_intake_lag_seconds", "Seconds since a channel was last read", labels=["channel"]
+            "ecomflow_intake_lag_seconds",
+            "Seconds since a channel was last read",
+            labels=["channel"],
         )
         synced = o.repository.records("synced:")
         for channel in sorted(o.router.channels):

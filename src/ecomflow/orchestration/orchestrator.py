@@ -34,7 +34,7 @@ from ecomflow.calendar import BusinessCalendar
 from ecomflow.checks import CheckPolicy
 from ecomflow.clock import Clock, utc_now
 from ecomflow.errors import ConfigurationError, EcomflowError, UnknownOrder
-from ecomflow.notify import Notifier
+from ecomflow.notify import Notifier, ShopSettings, build_notifier
 from ecomflow.orchestration import carrier_events, intake
 from ecomflow.orchestration.carrier_events import WebhookReport
 from ecomflow.orchestration.config import OrchestratorConfig, PipelineSettings
@@ -84,6 +84,7 @@ class Orchestrator:
         products: SKU weights and dimensions; ``boxes``: box sizes.
         settings: the pipeline's settings (TTL, label opening, leases, retries).
         events: where refund and correction requests go (a log by default).
+        shop: the shop's name, sender and links, used in every customer message.
         worker_id: names this process in leases, heartbeats and logs.
     """
 
@@ -107,6 +108,7 @@ class Orchestrator:
         products: Products | None = None,
         boxes: Sequence[Box] | None = None,
         events: EventSink | None = None,
+        shop: ShopSettings | None = None,
         clock: Clock = utc_now,
         worker_id: str | None = None,
     ) -> None:
@@ -134,6 +136,7 @@ class Orchestrator:
             products=products or Products(),
             boxes=tuple(boxes) if boxes else DEFAULT_BOXES,
             events=events or LogEventSink(),
+            shop=shop,
         )
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._warn_unroutable()
@@ -155,8 +158,6 @@ class Orchestrator:
         Adapters come from the plugin registry by the names in ``[channels.*]`` and
         ``[carriers.*]``; the notifier from ``[notify]`` unless given here.
         """
-        from ecomflow.orchestration.transports import build_notifier  # noqa: PLC0415
-
         store = open_store(config.store)
         router = Router(
             {a.name: a.build() for a in config.adapters("channels")},
@@ -184,7 +185,8 @@ class Orchestrator:
             settings=config.pipeline,
             products=Products.from_toml(config.products) if config.products else None,
             boxes=load_boxes(config.boxes) if config.boxes else None,
-            notifier=notifier or build_notifier(config),
+            notifier=notifier or build_notifier(config.notifier_settings()),
+            shop=config.shop,
             events=events,
             clock=clock,
             worker_id=worker_id,
