@@ -86,6 +86,7 @@ def sync(core: Core, channel_names: list[str] | None = None) -> SyncReport:
     for name in sorted(channel_names or core.router.channels):
         channel = core.router.channel(name)
         cursor = core.repository.record(f"cursor:{name}")
+        core.counters.api_calls[(name, "fetch_orders")] += 1
         try:
             batch = channel.fetch_orders(cursor)
         except EcomflowError as error:
