@@ -1,13 +1,23 @@
 """The ``ecomflow`` command line (typer + rich).
 
-``ecomflow demo`` runs the main job; ``ecomflow --version`` prints the version.
+Running a shop: ``worker`` (the whole cycle on a schedule) and ``serve`` (webhooks,
+health, metrics). Looking and acting: ``status``, ``parked``, ``retry``, ``order``,
+``release``, ``cancel``. Setting up: ``check-config``, ``migrate``, ``adapters``.
+Personal data: ``anonymise``, ``export``, ``erase``. Trying it: ``demo``.
+
+Every command takes ``--config`` (default ``ecomflow.toml``, or ``$ECOMFLOW_CONFIG``);
+the reading commands take ``--json``. Exit codes: 0 all well; 1 something needs a
+person (parked effects, intake failures, a refused action); 2 wrong usage;
+3 configuration or database problem; 4 no such order or effect.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -15,7 +25,13 @@ from rich.table import Table
 
 from ecomflow._version import __version__
 
-__all__ = ["adapters", "app", "demo", "main"]
+if TYPE_CHECKING:
+    from ecomflow.orchestration import Orchestrator, OrchestratorConfig
+
+__all__ = ["app", "main"]
+
+#: Exit codes (see the module docstring).
+OK, ATTENTION, USAGE, CONFIG, NOT_FOUND = 0, 1, 2, 3, 4
 
 app = typer.Typer(
     name="ecomflow",
@@ -23,6 +39,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option("--config", "-c", envvar="ECOMFLOW_CONFIG", help="The shop's ecomflow.toml."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+ActorOption = Annotated[str, typer.Option(help="Who does it (recorded in the audit trail).")]
+
+err = Console(stderr=True)
 
 
 def _version(value: bool) -> None:
@@ -41,6 +66,460 @@ def _root(
     """ecomflow: one source of truth for order status and stock."""
 
 
+def _fail(message: str, code: int) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _config(path: Path) -> OrchestratorConfig:
+    from ecomflow.errors import ConfigurationError  # noqa: PLC0415
+    from ecomflow.orchestration import OrchestratorConfig  # noqa: PLC0415
+
+    if not path.exists():
+        _fail(f"{path} does not exist; pass --config or set ECOMFLOW_CONFIG", CONFIG)
+    try:
+        return OrchestratorConfig.from_toml(path)
+    except ConfigurationError as error:
+        _fail(str(error), CONFIG)
+
+
+def _orchestrator(path: Path, *, worker_id: str | None = None) -> Orchestrator:
+    from ecomflow.errors import ConfigurationError  # noqa: PLC0415
+    from ecomflow.orchestration import Orchestrator  # noqa: PLC0415
+
+    config = _config(path)
+    try:
+        return Orchestrator.from_config(config, worker_id=worker_id)
+    except ConfigurationError as error:
+        _fail(str(error), CONFIG)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# -- running ---------------------------------------------------------------------------
+
+
+@app.command()
+def worker(
+    config: ConfigOption = Path("ecomflow.toml"),
+    log_format: Annotated[str, typer.Option(help="text or json")] = "text",
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING…")] = "INFO",
+    once: Annotated[bool, typer.Option(help="Run every task once and exit (cron).")] = False,
+) -> None:
+    """Run the whole cycle on a schedule until SIGTERM or SIGINT."""
+    from ecomflow.errors import ConfigurationError  # noqa: PLC0415
+    from ecomflow.logs import configure_logging  # noqa: PLC0415
+    from ecomflow.worker import (  # noqa: PLC0415
+        Worker,
+        preflight,
+        share_rate_limits,
+        sqlite_worker_lock,
+    )
+
+    configure_logging(log_level, "json" if log_format == "json" else "text")
+    settings = _config(config)
+    orchestrator = _orchestrator(config)
+    problems = preflight(orchestrator)
+    if problems:
+        _fail("startup checks failed:\n  - " + "\n  - ".join(problems), CONFIG)
+    try:
+        with sqlite_worker_lock(orchestrator):
+            share_rate_limits(orchestrator, settings)
+            runner = Worker(orchestrator, settings.worker)
+            if once:
+                runner.run_once()
+                return
+            runner.install_signal_handlers()
+            runner.run()
+    except ConfigurationError as error:
+        _fail(str(error), CONFIG)
+    finally:
+        orchestrator.close()
+
+
+@app.command()
+def serve(
+    config: ConfigOption = Path("ecomflow.toml"),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    log_format: Annotated[str, typer.Option(help="text or json")] = "text",
+) -> None:
+    """Serve webhooks, /healthz, /readyz and /metrics (uvicorn)."""
+    import uvicorn  # noqa: PLC0415
+
+    from ecomflow.asgi import create_app  # noqa: PLC0415
+    from ecomflow.errors import ConfigurationError  # noqa: PLC0415
+    from ecomflow.logs import configure_logging  # noqa: PLC0415
+
+    configure_logging("INFO", "json" if log_format == "json" else "text")
+    try:
+        application = create_app(_config(config))
+    except ConfigurationError as error:
+        _fail(str(error), CONFIG)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+# -- looking -----------------------------------------------------------------------------
+
+
+@app.command()
+def status(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = False) -> None:
+    """Orders by status and hold reason, the outbox, intake failures, cursors, workers."""
+    orchestrator = _orchestrator(config)
+    data = orchestrator.status()
+    orchestrator.close()
+    attention = data["effects"]["parked"] or data["intake_failures"]
+    if as_json:
+        _print_json(data)
+    else:
+        console = Console()
+        table = Table(title="orders")
+        table.add_column("status")
+        table.add_column("count", justify="right")
+        for name, count in sorted(data["orders"].items()):
+            table.add_row(name, str(count))
+        console.print(table)
+        if data["holds"]:
+            holds = Table(title="on hold, by reason")
+            holds.add_column("reason")
+            holds.add_column("count", justify="right")
+            for name, count in sorted(data["holds"].items()):
+                holds.add_row(name, str(count))
+            console.print(holds)
+        effects = data["effects"]
+        console.print(
+            f"effects: {effects['pending']} pending ({effects['due']} due, oldest "
+            f"{effects['oldest_due_seconds']:.0f}s), [bold]{effects['parked']} parked[/bold]"
+        )
+        console.print(f"intake failures: {data['intake_failures']}")
+        for name, cursor in sorted(data["cursors"].items()):
+            console.print(f"{name}: {cursor}")
+        for w in data["workers"]:
+            console.print(f"worker {w['worker_id']} ({w['state']}) last seen {w['last_seen']}")
+    raise typer.Exit(ATTENTION if attention else OK)
+
+
+@app.command()
+def parked(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = False) -> None:
+    """Effects that failed too often and wait for a person (exit 1 when there are some)."""
+    orchestrator = _orchestrator(config)
+    rows = orchestrator.repository.effects("parked")
+    failures = orchestrator.repository.intake_failures()
+    orchestrator.close()
+    if as_json:
+        _print_json(
+            {
+                "effects": [
+                    {
+                        "id": r.id,
+                        "key": r.key,
+                        "kind": r.kind,
+                        "order_id": r.order_id,
+                        "attempts": r.attempts,
+                        "error": r.error,
+                    }
+                    for r in rows
+                ],
+                "intake_failures": [
+                    {
+                        "channel": f.channel,
+                        "channel_order_id": f.channel_order_id,
+                        "error": f.error,
+                        "reason": f.reason,
+                        "attempts": f.attempts,
+                    }
+                    for f in failures
+                ],
+            }
+        )
+    else:
+        table = Table(title="parked effects (ecomflow retry <id>)")
+        for column in ("id", "kind", "order", "attempts", "error"):
+            table.add_column(column)
+        for r in rows:
+            table.add_row(str(r.id), r.kind, r.order_id or "", str(r.attempts), r.error or "")
+        Console().print(table)
+        if failures:
+            intake = Table(title="intake failures (taken in again when fixed)")
+            for column in ("channel", "order", "reason"):
+                intake.add_column(column)
+            for f in failures:
+                intake.add_row(f.channel, f.channel_order_id, f.reason)
+            Console().print(intake)
+    raise typer.Exit(ATTENTION if rows or failures else OK)
+
+
+@app.command("order")
+def show_order(
+    order_id: Annotated[str, typer.Argument(help="The order id, e.g. shop-1001.")],
+    config: ConfigOption = Path("ecomflow.toml"),
+    as_json: JsonOption = False,
+) -> None:
+    """One order's story: its audit trail, plan, shipment, effects and messages."""
+    from ecomflow.errors import UnknownOrder  # noqa: PLC0415
+
+    orchestrator = _orchestrator(config)
+    try:
+        order = orchestrator.order(order_id)
+    except UnknownOrder as error:
+        _fail(str(error), NOT_FOUND)
+    effects = orchestrator.repository.effects(order_id=order_id)
+    audit = orchestrator.repository.audit_trail(order_id)
+    orchestrator.close()
+    if as_json:
+        _print_json(
+            {
+                "order": order.model_dump(mode="json", exclude={"raw"}),
+                "effects": [
+                    {
+                        "id": e.id,
+                        "key": e.key,
+                        "state": e.state,
+                        "attempts": e.attempts,
+                        "result": e.result,
+                        "error": e.error,
+                    }
+                    for e in effects
+                ],
+                "audit": [a.__dict__ for a in audit],
+            }
+        )
+        return
+    console = Console()
+    console.print(
+        f"[bold]{order.id}[/bold] — {order.status.label('en')} "
+        f"({order.total}, {order.delivery.method.value})"
+    )
+    for record in order.history:
+        console.print(
+            f"  {record.at:%Y-%m-%d %H:%M} {record.source} → {record.target} "
+            f"[dim]{record.event} by {record.actor}[/dim] {record.reason or ''}"
+        )
+    if order.shipping:
+        plan = order.shipping
+        console.print(
+            f"plan: {plan.service_id} ({plan.carrier}) ships {plan.ship_date}, "
+            f"promised {plan.promised_delivery}"
+        )
+    if order.shipment:
+        console.print(
+            f"shipment: {order.shipment.carrier} {order.shipment.shipment_id} "
+            f"tracking {order.shipment.tracking_number or '—'}"
+        )
+    for effect in effects:
+        console.print(
+            f"  effect {effect.id} {effect.key}: {effect.state} "
+            f"{effect.result or effect.error or ''}"
+        )
+    for entry in audit:
+        console.print(f"  {entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action}: {entry.detail}")
+
+
+# -- acting ------------------------------------------------------------------------------
+
+
+@app.command()
+def retry(
+    effect_id: Annotated[int | None, typer.Argument(help="A parked effect's id.")] = None,
+    order: Annotated[str | None, typer.Option("--order", help="Every parked effect of it.")] = None,
+    all_parked: Annotated[bool, typer.Option("--all-parked", help="Every parked effect.")] = False,
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")] = "",
+    actor: ActorOption = "user",
+    config: ConfigOption = Path("ecomflow.toml"),
+) -> None:
+    """Put parked effects back in the queue: one, one order's, or all."""
+    chosen = sum(x is not None and x is not False for x in (effect_id, order, all_parked))
+    if chosen != 1:
+        _fail("give exactly one of: an effect id, --order ID, --all-parked", USAGE)
+    orchestrator = _orchestrator(config)
+    rows = orchestrator.retry(
+        effect_id=effect_id, order_id=order, all_parked=all_parked, reason=reason, actor=actor
+    )
+    orchestrator.close()
+    if not rows:
+        _fail("no parked effect matched", NOT_FOUND)
+    for row in rows:
+        typer.echo(f"queued again: {row.id} {row.key}")
+
+
+@app.command()
+def release(
+    order_id: Annotated[str, typer.Argument(help="The held order.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
+    actor: ActorOption = "user",
+    config: ConfigOption = Path("ecomflow.toml"),
+) -> None:
+    """Release a held order and move it on."""
+    from ecomflow.errors import EcomflowError, UnknownOrder  # noqa: PLC0415
+
+    orchestrator = _orchestrator(config)
+    try:
+        order = orchestrator.release(order_id, reason, actor=actor)
+    except UnknownOrder as error:
+        _fail(str(error), NOT_FOUND)
+    except EcomflowError as error:
+        _fail(str(error), ATTENTION)
+    finally:
+        orchestrator.close()
+    typer.echo(f"{order.id}: {order.status.value}")
+
+
+@app.command()
+def cancel(
+    order_id: Annotated[str, typer.Argument(help="The order to cancel.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
+    actor: ActorOption = "user",
+    config: ConfigOption = Path("ecomflow.toml"),
+) -> None:
+    """Cancel an order by stage (after the label: the shipment is cancelled first)."""
+    from ecomflow.errors import EcomflowError, UnknownOrder  # noqa: PLC0415
+
+    orchestrator = _orchestrator(config)
+    try:
+        outcome = orchestrator.cancel(order_id, reason, actor=actor)
+    except UnknownOrder as error:
+        _fail(str(error), NOT_FOUND)
+    except EcomflowError as error:
+        _fail(str(error), ATTENTION)
+    finally:
+        orchestrator.close()
+    typer.echo(f"{order_id}: {outcome}")
+    if outcome == "returns":
+        raise typer.Exit(ATTENTION)
+
+
+# -- setting up ------------------------------------------------------------------------
+
+
+@app.command("check-config")
+def check_config(
+    config: ConfigOption = Path("ecomflow.toml"),
+    as_json: JsonOption = False,
+    offline: Annotated[bool, typer.Option(help="Skip the adapters' credential calls.")] = False,
+) -> None:
+    """Validate ecomflow.toml and print the effective configuration, secrets masked."""
+    from ecomflow.worker import preflight  # noqa: PLC0415
+
+    settings = _config(config)
+    problems: list[str] = []
+    if not offline:
+        orchestrator = _orchestrator(config)
+        problems = preflight(orchestrator)
+        orchestrator.close()
+    if as_json:
+        _print_json({"config": settings.redacted(), "problems": problems})
+    else:
+        Console().print_json(json.dumps(settings.redacted(), default=str))
+        for problem in problems:
+            err.print(f"[red]problem:[/red] {problem}", highlight=False)
+    raise typer.Exit(CONFIG if problems else OK)
+
+
+@app.command()
+def migrate(config: ConfigOption = Path("ecomflow.toml")) -> None:
+    """Create or upgrade every table ecomflow uses; print the schema versions."""
+    from ecomflow.returns.numbering import RmaNumbering  # noqa: PLC0415
+    from ecomflow.returns.store import RmaStore  # noqa: PLC0415
+
+    orchestrator = _orchestrator(config)
+    store = orchestrator.repository.store
+    RmaStore(store)
+    RmaNumbering(store)
+    for component, version in sorted(store.schema_versions().items()):
+        typer.echo(f"{component}: v{version}")
+    orchestrator.close()
+
+
+@app.command()
+def adapters() -> None:
+    """List the adapter plugins: loaded ones (with what they can do) and those that failed."""
+    from ecomflow.adapters import available  # noqa: PLC0415
+
+    table = Table(title="ecomflow adapters (entry-point group 'ecomflow.adapters')")
+    for column in ("id", "label", "kind", "capabilities", "status", "source"):
+        table.add_column(column)
+    for plugin in available():
+        if plugin.info is None:
+            table.add_row(
+                plugin.id, "[red]failed to load[/red]", "", plugin.error or "", "", plugin.source
+            )
+        else:
+            info = plugin.info
+            table.add_row(
+                info.id,
+                info.label,
+                info.kind,
+                ", ".join(sorted(info.capabilities)),
+                info.status,
+                plugin.source,
+            )
+    Console().print(table)
+
+
+# -- personal data -----------------------------------------------------------------------
+
+
+@app.command()
+def anonymise(
+    older_than: Annotated[int, typer.Option(help="Days since a closed order last changed.")],
+    config: ConfigOption = Path("ecomflow.toml"),
+    actor: ActorOption = "retention",
+) -> None:
+    """Replace the personal data of closed orders past the retention period."""
+    from ecomflow.orchestration.privacy import anonymise as run  # noqa: PLC0415
+
+    orchestrator = _orchestrator(config)
+    report = run(orchestrator.core, dt.timedelta(days=older_than), actor=actor)
+    orchestrator.close()
+    typer.echo(
+        f"anonymised {len(report.orders)} orders; deleted "
+        f"{report.intake_failures_deleted} old intake failures"
+    )
+
+
+@app.command()
+def export(
+    email: Annotated[str, typer.Option(help="The customer's e-mail address.")],
+    config: ConfigOption = Path("ecomflow.toml"),
+    actor: ActorOption = "user",
+) -> None:
+    """Print everything stored about a customer as JSON (GDPR access request)."""
+    from ecomflow.orchestration.privacy import export_customer  # noqa: PLC0415
+
+    orchestrator = _orchestrator(config)
+    data = export_customer(orchestrator.core, email, actor=actor)
+    orchestrator.close()
+    _print_json(data)
+
+
+@app.command()
+def erase(
+    email: Annotated[str, typer.Option(help="The customer's e-mail address.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+    config: ConfigOption = Path("ecomflow.toml"),
+    actor: ActorOption = "user",
+) -> None:
+    """Anonymise a customer's orders now (GDPR erasure); refused while one is open."""
+    from ecomflow.errors import ValidationFailed  # noqa: PLC0415
+    from ecomflow.orchestration.privacy import erase_customer  # noqa: PLC0415
+
+    if not yes:
+        _fail("erasing cannot be undone; add --yes", USAGE)
+    orchestrator = _orchestrator(config)
+    try:
+        report = erase_customer(orchestrator.core, email, actor=actor)
+    except ValidationFailed as error:
+        _fail(str(error), ATTENTION)
+    finally:
+        orchestrator.close()
+    typer.echo(f"erased the personal data of {len(report.orders)} orders")
+
+
+# -- trying it --------------------------------------------------------------------------
+
+
 @app.command()
 def demo(
     orders: Annotated[int, typer.Option(help="Orders in the simulated day.")] = 300,
@@ -52,11 +531,12 @@ def demo(
         "ecomflow-demo.db"
     ),
     lang: Annotated[str, typer.Option(help="Language of the sample messages: pl or en.")] = "pl",
+    as_json: JsonOption = False,
 ) -> None:
     """Run a simulated shop day through the real Orchestrator against local fake servers."""
     from ecomflow.demo import run_demo  # noqa: PLC0415 - keeps `ecomflow --help` fast
 
-    console = Console()
+    console = Console(stderr=as_json)
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
@@ -67,44 +547,19 @@ def demo(
         raise typer.BadParameter("use pl or en", param_hint="--lang")
     console.print(f"[bold]ecomflow demo[/bold]: {orders} orders on {day}, store {db}")
     result = run_demo(orders=orders, seed=seed, day=day, db=db, lang=lang, console=console)
-    console.print(result.report.table())
-    if result.returns is not None:
-        console.print(result.returns.table())
-    console.print(f"[bold]Sample messages ({lang})[/bold]")
-    for sample in result.samples:
-        console.print(sample, "\n")
-    for name, passed in result.checks.items():
-        console.print(("[green]✓[/green] " if passed else "[red]✗[/red] ") + name)
-    console.print(f"oversold: {result.report.oversold}")
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        result.print(console)
     if not result.ok:
-        raise typer.Exit(code=1)
-
-
-@app.command()
-def adapters() -> None:
-    """List the adapter plugins: loaded ones, and those that failed to load (with why)."""
-    from ecomflow.adapters import available  # noqa: PLC0415 - keeps `ecomflow --help` fast
-
-    table = Table(title="ecomflow adapters (entry-point group 'ecomflow.adapters')")
-    for column in ("id", "label", "capabilities", "status", "source"):
-        table.add_column(column)
-    for plugin in available():
-        if plugin.info is None:
-            table.add_row(
-                plugin.id, "[red]failed to load[/red]", plugin.error or "", "", plugin.source
-            )
-        else:
-            info = plugin.info
-            table.add_row(
-                info.id,
-                info.label,
-                ", ".join(sorted(info.capabilities)),
-                info.status,
-                plugin.source,
-            )
-    Console().print(table)
+        raise typer.Exit(ATTENTION)
 
 
 def main() -> None:
     """Entry point of the ``ecomflow`` console script."""
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+    sys.exit(0)
