@@ -80,8 +80,8 @@ class _Section(BaseModel):
 class CalendarSettings(_Section):
     """The warehouse's working calendar."""
 
-    country: str = "PL"
-    timezone: str = "Europe/Warsaw"
+    country: str = Field(default="PL", description="Public holidays of this country (ISO code).")
+    timezone: str = Field(default="Europe/Warsaw", description="The warehouse's time zone.")
     closed: list[date] = Field(default_factory=list, description="Extra closed days.")
     open: list[date] = Field(default_factory=list, description="Extra working days.")
 

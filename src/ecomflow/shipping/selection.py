@@ -76,7 +76,9 @@ class SelectionPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    strategy: Literal["cheapest", "fastest", "priority", "sla"] = "cheapest"
+    strategy: Literal["cheapest", "fastest", "priority", "sla"] = Field(
+        default="cheapest", description="How candidates are ranked (see docs/shipping.md)."
+    )
     priority: tuple[str, ...] = Field(default=(), description="Service ids, best first.")
     sla_days: int | None = Field(default=None, ge=0, description="Required D+n for 'sla'.")
 
