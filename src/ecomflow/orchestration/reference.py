@@ -5,8 +5,8 @@ key of every section, and of every installed adapter's table, with its type,
 default and description — it cannot drift from what the code accepts.
 
 >>> text = config_reference()
->>> "| `store` |" in text and "## `[channels.<name>]` with `adapter = \\"baselinker\\"`" in text
-True
+>>> "| `store` |" in text, '## `[notify]` with `transport = "smtp"`' in text
+(True, True)
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ _SECTIONS = ("calendar", "selection", "pipeline", "worker", "serve")
 def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_type_name(a) for a in args if a is not type(None)) + (
             " (optional)" if type(None) in args else ""
