@@ -476,3 +476,50 @@ class TestShopifyConformance(OrderSourceConformance):
         result = client.publish_stock(updates)
         assert "NO-SUCH-SKU" in result.warnings
         assert self.stock_of(fake, known[0]) == 7
+
+
+def post(fake: FakeShopify, body: dict[str, Any]) -> Any:
+    return httpx.post(
+        f"{fake.url}/admin/api/2026-10/graphql.json",
+        headers={"X-Shopify-Access-Token": fake.token},
+        json=body,
+    ).json()
+
+
+def test_the_fake_serves_shopifys_request_shape_and_refuses_what_shopify_refuses(
+    fake: FakeShopify,
+) -> None:
+    fake.add_order()
+    item = fake.add_variant("MUG", available=1)
+    # {query, variables} without operationName (reference A1) is routed by its root field
+    ok = post(
+        fake,
+        {"query": "query($n: Int!) { orders(first: $n) { nodes { id } } }", "variables": {"n": 1}},
+    )
+    assert len(ok["data"]["orders"]["nodes"]) == 1
+    assert fake.calls["orders"] == 1
+    unknown = post(fake, {"query": "{ orders(first: 1) { nodes { id colour } } }"})
+    assert "colour" in unknown["errors"][0]["message"]
+    too_many = post(fake, {"query": "{ orders(first: 251) { nodes { id } } }"})
+    assert "250" in too_many["errors"][0]["message"]
+    mutation = (
+        "mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) "
+        "{ userErrors { code field message } } }"
+    )
+    quantity = {
+        "inventoryItemId": item,
+        "locationId": fake.default_location,
+        "quantity": 5,
+        "changeFromQuantity": 1,
+    }
+    no_key = post(
+        fake,
+        {
+            "query": mutation,
+            "variables": {
+                "input": {"name": "available", "reason": "correction", "quantities": [quantity]}
+            },
+        },
+    )
+    assert "idempotency key" in no_key["errors"][0]["message"]
+    assert fake.quantity("MUG") == 1
