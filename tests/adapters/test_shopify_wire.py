@@ -296,8 +296,15 @@ MALFORMED = {
         },
     ),
     "1005": node(1005, "2026-11-24T08:00:05Z", currencyCode="XQZ"),
+    "1007": node(1007, "yesterday"),
 }
-FIELDS = {"1002": "totalPriceSet", "1003": "no line items", "1004": "abc", "1005": "XQZ"}
+FIELDS = {
+    "1002": "totalPriceSet",
+    "1003": "no line items",
+    "1004": "abc",
+    "1005": "XQZ",
+    "1007": "updatedAt",
+}
 
 
 def test_malformed_nodes_are_intake_failures_between_good_orders() -> None:

@@ -32,7 +32,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -101,6 +101,8 @@ __all__ = ["AsyncShopifyClient", "ShopifyClient"]
 _FIRST_COST = 10.0
 #: Points waited for beyond the need (the bucket's figures are rounded; reference A5).
 _MARGIN = 1.0
+#: Sorts before every real updatedAt (aware, so it compares with them).
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 #: Inventory items read per baseline query.
 _LEVELS_PER_QUERY = 100
 
@@ -394,14 +396,14 @@ class _ShopifyOps:
         for index, node in enumerate(nodes):
             key = order_ref(node) or f"?{index}"
             known = latest.get(key)
-            if known is None or (_second(node) or datetime.min) >= (_second(known) or datetime.min):
+            if known is None or (_second(node) or _EARLIEST) >= (_second(known) or _EARLIEST):
                 latest[key] = node
         seconds = [s for s in (_second(n) for n in latest.values() if isinstance(n, dict)) if s]
         boundary = max([*seconds, *([state.since] if state.since else [])], default=None)
         ordered = sorted(
             latest.items(),
             key=lambda kv: (
-                (_second(kv[1]) if isinstance(kv[1], dict) else None) or boundary or datetime.min,
+                (_second(kv[1]) if isinstance(kv[1], dict) else None) or boundary or _EARLIEST,
                 gid_number(str(kv[1].get("id"))) if isinstance(kv[1], dict) else -1,
             ),
         )
