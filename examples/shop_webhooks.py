@@ -3,7 +3,8 @@
 Run it with ``uvicorn examples.shop_webhooks:app`` (``pip install 'ecomflow[asgi]' uvicorn``)
 and point the shops' webhooks at ``/webhooks/shopify`` and ``/webhooks/woocommerce``.
 Every accepted delivery is appended to ``app.state.received``; a real shop would
-call ``Orchestrator.sync()`` (or ingest the order) there.
+hand the events to the Orchestrator there (it re-reads the order and de-duplicates by
+``delivery_id`` after applying it).
 """
 
 from __future__ import annotations
@@ -15,22 +16,34 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from ecomflow.adapters.shopify import ShopifyWebhooks
+from ecomflow.adapters.protocols import WebhookRequest
+from ecomflow.adapters.shopify import ShopifyClient, ShopifySettings
 from ecomflow.adapters.woocommerce import WooWebhooks
-from ecomflow.errors import SignatureVerificationError
+from ecomflow.errors import MappingError, SignatureVerificationError
 
-shopify = ShopifyWebhooks(os.environ.get("SHOPIFY_APP_SECRET", "shpss_test"))
+shopify = ShopifyClient(
+    ShopifySettings(
+        shop_url=os.environ.get("SHOPIFY_SHOP_URL", "https://example.myshopify.com"),
+        access_token=os.environ.get("SHOPIFY_ACCESS_TOKEN", "shpat_unused_here"),
+        app_secret=os.environ.get("SHOPIFY_APP_SECRET", "shpss_test"),
+    )
+)
 woocommerce = WooWebhooks(os.environ.get("WOOCOMMERCE_WEBHOOK_SECRET", "whsec"))
 
 
 async def shopify_webhook(request: Request) -> JSONResponse:
+    incoming = WebhookRequest(
+        dict(request.headers), await request.body(), request.client and request.client.host
+    )
     try:
-        delivery = shopify.handle(dict(request.headers), await request.body())
+        events = shopify.parse_webhook(incoming)
     except SignatureVerificationError as error:
         return JSONResponse({"error": str(error)}, status_code=401)
-    if not delivery.duplicate and delivery.routed:
-        request.app.state.received.append(("shopify", delivery.topic, delivery.payload))
-    return JSONResponse({"ok": True, "duplicate": delivery.duplicate})
+    except MappingError as error:
+        return JSONResponse({"error": str(error)}, status_code=400)
+    for event in events:
+        request.app.state.received.append(("shopify", event.topic, event.channel_order_id))
+    return JSONResponse({"ok": True, "events": [e.delivery_id for e in events]})
 
 
 async def woocommerce_webhook(request: Request) -> PlainTextResponse | JSONResponse:
