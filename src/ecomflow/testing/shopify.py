@@ -707,7 +707,7 @@ class FakeShopify(LoopbackServer):
             field = parent.fields[selection.name.value]
             args = {
                 a.name.value: value_from_ast_untyped(a.value, variables)
-                for a in selection.arguments
+                for a in selection.arguments or ()
             }
             first = args.get("first")
             if isinstance(first, int) and first > _MAX_FIRST:
@@ -1215,9 +1215,9 @@ class _Root:
         from graphql import value_from_ast_untyped  # noqa: PLC0415
 
         key = None
-        for directive in info.field_nodes[0].directives:
+        for directive in info.field_nodes[0].directives or ():
             if directive.name.value == "idempotent":
-                for argument in directive.arguments:
+                for argument in directive.arguments or ():
                     if argument.name.value == "key":
                         key = value_from_ast_untyped(argument.value, info.variable_values)
         return self.fake._inventory_set(input, key)
