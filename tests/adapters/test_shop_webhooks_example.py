@@ -52,12 +52,25 @@ async def test_the_example_app() -> None:
             "/webhooks/woocommerce", content=body, headers={"X-WC-Webhook-Topic": "order.updated"}
         )
         ping = await client.post("/webhooks/woocommerce", content=b"webhook_id=7", headers=form)
+        woo_again = await client.post("/webhooks/woocommerce", content=body, headers=woo)
+        look_alike = await client.post(
+            "/webhooks/woocommerce", content=b"webhook_id=7\xff", headers=form
+        )
+        garbled = b"\xff\xfe{"
+        malformed = await client.post(
+            "/webhooks/woocommerce",
+            content=garbled,
+            headers={**woo, "X-WC-Webhook-Signature": sign(garbled, "whsec")},
+        )
     assert first.json() == {"ok": True, "duplicate": False}
     assert again.json()["duplicate"]
     assert tampered.status_code == 401
     assert woo_ok.status_code == 200
     assert unsigned.status_code == 401
     assert (ping.status_code, ping.text) == (200, "ok")
+    assert woo_again.json() == {"ok": True, "duplicate": True}
+    assert look_alike.status_code == 401  # an unsigned non-UTF-8 look-alike: refused, not a 500
+    assert malformed.status_code == 400
     assert [r[:2] for r in module.app.state.received] == [
         ("shopify", "orders/paid"),
         ("woocommerce", "order.updated"),

@@ -22,7 +22,7 @@ for the Orchestrator to store.
 
 >>> first = {"id": 7, "date_modified_gmt": "2026-11-24T08:00:05", "status": "pending"}
 >>> changed, cursor = OrderCursor.decode(None).advance([first])
->>> [r["id"] for r in changed], cursor.encode()[:28]
+>>> [r["id"] for r in changed], cursor.encode()[:27]
 ([7], 'woo1|2026-11-24T08:00:05|7:')
 >>> cursor.query()
 {'modified_after': '2026-11-24T08:00:04', 'dates_are_gmt': 'true'}
