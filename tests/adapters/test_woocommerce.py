@@ -11,7 +11,7 @@ import asyncio
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -344,6 +344,35 @@ def test_a_change_in_the_same_second_as_the_last_one_is_seen(fake: FakeWooCommer
     again = client.fetch_orders(first.cursor)
     assert [(o.channel_order_id, o.status) for o in again.orders] == [(only, OrderStatus.CANCELLED)]
     assert client.fetch_orders(again.cursor).orders == []
+
+
+def test_a_change_made_while_later_pages_are_read_is_not_lost() -> None:
+    """Order A (page 1) changes, then B (page 2) changes a second later, between the
+    two page reads: the next boundary must not pass A's change."""
+
+    class Busy(FakeWooCommerce):
+        plan: ClassVar[list[int]] = []
+
+        def _list_orders(self, request: Any) -> Any:
+            if request.param("page") == "2" and self.plan:
+                a, b = self.plan
+                self.plan = []
+                now = datetime.now(UTC).replace(microsecond=0)
+                self.change_order(a, modified=now, status="cancelled")
+                self.change_order(b, modified=now + timedelta(seconds=1), status="cancelled")
+            return super()._list_orders(request)
+
+    with Busy() as fake:
+        ids = seed(fake, 150)
+        fake.plan = [int(ids[0]), int(ids[-1])]
+        client = client_for(fake)
+        first = client.fetch_orders()
+        assert len(first.orders) == 150
+        again = client.fetch_orders(first.cursor)
+        statuses = {o.channel_order_id: o.status for o in again.orders}
+        assert statuses[ids[0]] is OrderStatus.CANCELLED  # A's change is read
+        assert ids[-1] not in statuses  # B was already returned changed: not twice
+        assert client.fetch_orders(again.cursor).orders == []
 
 
 def test_the_cursor_survives_a_shop_in_another_time_zone(fake: FakeWooCommerce) -> None:

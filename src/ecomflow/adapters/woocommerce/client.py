@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -100,6 +103,27 @@ def _objects(payload: Any, endpoint: str) -> list[dict[str, Any]]:
 def _header_int(response: httpx.Response, name: str) -> int | None:
     value = response.headers.get(name)
     return int(value) if value is not None and value.strip().isdigit() else None
+
+
+@dataclass(frozen=True)
+class _Listing:
+    items: list[dict[str, Any]]
+    pages: int
+    started: str | None  # the shop's time when it answered the first page (GMT, seconds)
+
+
+def _server_time(response: httpx.Response) -> str | None:
+    """The ``Date`` header as ``YYYY-MM-DDTHH:MM:SS`` GMT, minus one second (its precision)."""
+    value = response.headers.get("date")
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return (moment.astimezone(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _order_number(channel_order_id: str) -> int:
@@ -231,13 +255,19 @@ class _WooOps(BaseClient):
     def _list_all(
         self, path: str, endpoint: str, params: Mapping[str, Any]
     ) -> Flow[list[dict[str, Any]]]:
-        """Every page of a list.
+        """Every item of a list, page by page (see :meth:`_listing`)."""
+        listing = yield from self._listing(path, endpoint, params)
+        return listing.items
+
+    def _listing(self, path: str, endpoint: str, params: Mapping[str, Any]) -> Flow[_Listing]:
+        """Every page of a list, how many pages, and when the shop answered the first.
 
         If the list shrank while it was read (offset paging may then skip an item),
         it is read once more from the first page (items are merged).
         """
         items: list[dict[str, Any]] = []
-        page, first_total, restarts = 1, None, 0
+        page, first_total, restarts, pages_read = 1, None, 0, 0
+        started: str | None = None
         while True:
             payload, response = yield self._call(
                 "GET",
@@ -246,21 +276,24 @@ class _WooOps(BaseClient):
                 params={**params, "page": page, "per_page": self.settings.per_page},
                 full=True,
             )
+            pages_read += 1
+            if started is None:
+                started = _server_time(response)
             found = _objects(payload, endpoint)
             items.extend(found)
-            total, pages = (
-                _header_int(response, "x-wp-total"),
-                _header_int(response, "x-wp-totalpages"),
-            )
+            total = _header_int(response, "x-wp-total")
+            pages = _header_int(response, "x-wp-totalpages")
             if first_total is None:
                 first_total = total
             elif total is not None and total < first_total and restarts < 2:
                 page, first_total, restarts = 1, None, restarts + 1
                 continue
-            if not payload or (pages is not None and page >= pages):
-                return items
-            if pages is None and len(payload) < self.settings.per_page:
-                return items
+            if (
+                not payload
+                or (pages is not None and page >= pages)
+                or (pages is None and len(payload) < self.settings.per_page)
+            ):
+                return _Listing(items, pages_read, started)
             page += 1
 
     def _parent_skus(self, raws: Iterable[Mapping[str, Any]]) -> Flow[dict[int, str | None]]:
@@ -301,8 +334,12 @@ class _WooOps(BaseClient):
         """
         state = OrderCursor.decode(cursor)
         params = {**state.query(), "orderby": "id", "order": "asc"}
-        raws = yield from self._list_all("/orders", "list_orders", params)
-        changed, after = state.advance(raws)
+        listing = yield from self._listing("/orders", "list_orders", params)
+        raws = listing.items
+        # Over several pages, an order on an early page may change again before the last
+        # page is read: the next boundary stays at the second the first page was answered.
+        until = listing.started if listing.pages > 1 else None
+        changed, after = state.advance(raws, until=until)
         yield from self._parent_skus(changed)
         orders: list[Order] = []
         failures: list[IntakeFailure] = []

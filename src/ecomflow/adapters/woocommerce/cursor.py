@@ -134,12 +134,16 @@ class OrderCursor:
         return {"modified_after": since.strftime(_STAMP), "dates_are_gmt": "true"}
 
     def advance(
-        self, raws: Sequence[Mapping[str, Any]]
+        self, raws: Sequence[Mapping[str, Any]], *, until: str | None = None
     ) -> tuple[list[Mapping[str, Any]], OrderCursor]:
         """The listed payloads that are new or changed, oldest change first, and the next cursor.
 
         ``raws`` is everything the list returned for :meth:`query` (any order, an
-        order listed twice counts once — its newest copy).
+        order listed twice counts once — its newest copy). ``until`` caps the next
+        boundary: when the list took several pages, an order on an early page may
+        have changed again while later pages were read, so the boundary must not
+        pass the second the first page was answered. The cursor then remembers
+        every order from the boundary on, so none is returned twice.
         """
         latest: dict[int, Mapping[str, Any]] = {}
         unreadable: list[Mapping[str, Any]] = []
@@ -159,10 +163,14 @@ class OrderCursor:
         stamps = [modified_of(raw) for raw in latest.values() if modified_of(raw)]
         if not stamps:
             return unreadable + changed, self
-        boundary = max(stamps + ([self.boundary] if self.boundary else []))
+        boundary = max(stamps)
+        if until is not None:
+            boundary = min(boundary, until)
+        if self.boundary is not None:
+            boundary = max(boundary, self.boundary)
         seen = {
             order_id: fingerprints[order_id]
             for order_id, raw in latest.items()
-            if modified_of(raw) == boundary
+            if modified_of(raw) >= boundary
         }
         return unreadable + changed, OrderCursor(boundary, seen)
