@@ -494,6 +494,23 @@ def test_a_failed_batch_is_warnings_not_an_abort(fake: FakeWooCommerce) -> None:
     assert result.calls == 2
 
 
+def test_a_failed_look_up_is_warnings_for_its_skus_only(fake: FakeWooCommerce) -> None:
+    mug = fake.add_product("MUG", 0)
+    fake.add_product("CUP", 0)
+    client = client_for(fake)
+    client.publish_stock([StockUpdate(channel="woocommerce", sku="MUG", quantity=1)])
+    fake.inject("list_products", 503, times=8)  # the look-up of CUP fails every retry
+    result = client.publish_stock(
+        [
+            StockUpdate(channel="woocommerce", sku="MUG", quantity=2),
+            StockUpdate(channel="woocommerce", sku="CUP", quantity=3),
+        ]
+    )
+    assert (result.updated, list(result.warnings)) == (1, ["CUP"])
+    assert "could not be looked up" in result.warnings["CUP"]
+    assert fake.products[mug]["stock_quantity"] == 2
+
+
 def test_five_thousand_skus_in_the_minimum_calls(fake: FakeWooCommerce) -> None:
     for i in range(5000):
         fake.add_product(f"SKU-{i}")

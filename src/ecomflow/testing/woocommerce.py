@@ -252,7 +252,7 @@ class FakeWooCommerce(LoopbackServer):
                 except (ValueError, UnicodeDecodeError):
                     key = secret = ""
             if key and secret and key == self.key:
-                if hmac.compare_digest(secret, self.secret):
+                if hmac.compare_digest(secret.encode(), self.secret.encode()):
                     user = True
                 else:
                     error = self._auth_error("Consumer secret is invalid.")
@@ -310,7 +310,7 @@ class FakeWooCommerce(LoopbackServer):
             return self._auth_error("Invalid signature - signature method is invalid.")
         digest = hashlib.sha1 if method == "HMAC-SHA1" else hashlib.sha256
         mac = hmac.new(f"{self.secret}&".encode(), to_sign.encode(), digest).digest()
-        if not hmac.compare_digest(base64.b64encode(mac).decode(), given):
+        if not hmac.compare_digest(base64.b64encode(mac), given.encode()):
             return self._auth_error("Invalid signature - provided signature does not match.")
         # check_oauth_timestamp_and_nonce(): 15 minutes, nonces never reused
         now = int(time.time())

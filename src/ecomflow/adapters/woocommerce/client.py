@@ -527,12 +527,13 @@ class _WooOps(BaseClient):
         """Read every product and variation now: SKU → where its stock lives (cached)."""
         return (yield from self._load())
 
-    def _resolve(self, skus: set[str]) -> Flow[None]:
-        """Make the SKUs known.
+    def _resolve(self, skus: set[str]) -> Flow[str | None]:
+        """Make the SKUs known; returns why some could not be looked up (``None``: fine).
 
         A few are looked up with ``products?sku=a,b``; the rest (variations among
         them) by reading the whole catalogue — at most once per
-        ``catalogue_refresh_seconds``.
+        ``catalogue_refresh_seconds``. A failed look-up leaves its SKUs unknown
+        (per-SKU warnings) instead of stopping the publication.
         """
         unknown = {s for s in skus if s not in self._targets}
         for sku in list(unknown):
@@ -540,32 +541,39 @@ class _WooOps(BaseClient):
             if tail != sku and tail.isdigit():
                 self._targets[sku] = StockTarget(int(tail))
                 unknown.discard(sku)
-        if unknown and len(unknown) <= _SKU_SEARCH:
-            # WooCommerce splits ``sku`` at commas and adds the whole string: SKUs
-            # without a comma go in one query, a SKU with a comma alone.
-            plain = sorted(s for s in unknown if "," not in s)
-            queries = ([",".join(plain)] if plain else []) + sorted(s for s in unknown if "," in s)
-            for query in queries:
-                payload = yield self._call(
-                    "GET",
-                    "/products",
-                    "list_products",
-                    params={"sku": query, "per_page": MAX_BATCH},
-                )
-                for product in _objects(payload, "list_products"):
-                    found = product.get("sku")
-                    if (
-                        isinstance(found, str)
-                        and found in unknown
-                        and isinstance(product.get("id"), int)
-                    ):
-                        self._targets[found] = StockTarget(product["id"])
-                        unknown.discard(found)
-        stale = self._catalogue_at is None or (
-            time.monotonic() - self._catalogue_at >= self.settings.catalogue_refresh_seconds
-        )
-        if unknown and stale:
-            yield from self._load()
+        try:
+            if unknown and len(unknown) <= _SKU_SEARCH:
+                # WooCommerce splits ``sku`` at commas and adds the whole string: SKUs
+                # without a comma go in one query, a SKU with a comma alone.
+                plain = sorted(s for s in unknown if "," not in s)
+                queries = [",".join(plain)] if plain else []
+                queries += sorted(s for s in unknown if "," in s)
+                for query in queries:
+                    payload = yield self._call(
+                        "GET",
+                        "/products",
+                        "list_products",
+                        params={"sku": query, "per_page": MAX_BATCH},
+                    )
+                    for product in _objects(payload, "list_products"):
+                        found = product.get("sku")
+                        if (
+                            isinstance(found, str)
+                            and found in unknown
+                            and isinstance(product.get("id"), int)
+                        ):
+                            self._targets[found] = StockTarget(product["id"])
+                            unknown.discard(found)
+            stale = self._catalogue_at is None or (
+                time.monotonic() - self._catalogue_at >= self.settings.catalogue_refresh_seconds
+            )
+            if unknown and stale:
+                yield from self._load()
+        except AuthenticationFailed:
+            raise
+        except (RemoteAPIError, TransportError) as error:
+            return f"the SKU could not be looked up ({error})"
+        return None
 
     def _send_batch(
         self,
@@ -619,7 +627,7 @@ class _WooOps(BaseClient):
             for sku, u in latest.items()
             if u.product_id and u.product_id.isdigit()
         }
-        yield from self._resolve(set(latest) - set(direct))
+        problem = yield from self._resolve(set(latest) - set(direct))
         products: list[tuple[int, int]] = []
         product_names: dict[int, str] = {}
         variations: dict[int, list[tuple[int, int]]] = {}
@@ -627,7 +635,7 @@ class _WooOps(BaseClient):
         for sku, update in latest.items():
             target = direct.get(sku) or self._targets.get(sku)
             if target is None:
-                result.warnings[sku] = (
+                result.warnings[sku] = problem or (
                     f"no product or variation with SKU {sku!r} in WooCommerce; give the product "
                     "(or its variation) this SKU, or stop publishing it to this channel"
                 )
