@@ -319,6 +319,20 @@ def test_a_second_shipment_is_recorded_beside_the_first(fake: FakeWooCommerce) -
     assert len(fake.notes[order_id]) == 2
 
 
+def test_a_note_for_a_longer_tracking_number_is_not_mistaken_for_ours(
+    fake: FakeWooCommerce,
+) -> None:
+    order_id = fake.add_order()
+    client = client_for(fake)
+    order = client.get_order(str(order_id))
+    longer = SHIPMENT.model_copy(update={"tracking_number": SHIPMENT.tracking_number + "7"})
+    client.write_tracking(order, longer)
+    client.write_tracking(order, SHIPMENT)
+    assert sorted(TestWooConformance().recorded_shipments(fake, str(order_id))) == sorted(
+        [SHIPMENT.tracking_number, longer.tracking_number]
+    )
+
+
 # -- cursor ----------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ Wire details used here (reference Part B):
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -406,9 +407,10 @@ class _WooOps(BaseClient):
 
     @staticmethod
     def _noted(notes: Any, identity: str) -> bool:
-        return any(
-            isinstance(note, dict) and identity in str(note.get("note") or "")
-            for note in notes or []
+        """Whether one of the notes is ours for this shipment (``tracking: <identity>``)."""
+        mark = re.compile(rf"tracking: {re.escape(identity)}(?:\s|$)")
+        return isinstance(notes, list) and any(
+            isinstance(note, dict) and mark.search(str(note.get("note") or "")) for note in notes
         )
 
     def _meta_body(
