@@ -1,26 +1,52 @@
-"""The WooCommerce adapter (REST API v3): orders, status and tracking back, stock, webhooks."""
+"""The WooCommerce adapter (REST API v3).
+
+Orders and their changes, status and tracking back, stock of products and
+variations, signed webhooks.
+
+>>> from ecomflow.adapters import get
+>>> sorted(get("woocommerce").capabilities)
+['orders', 'stock', 'webhooks']
+"""
 
 from ecomflow.adapters.registry import AdapterInfo
+from ecomflow.adapters.woocommerce.auth import oauth_signature, signature_base_string
 from ecomflow.adapters.woocommerce.client import (
+    TRACKING_META,
     AsyncWooCommerceClient,
     WooCommerceClient,
-    oauth_signature,
 )
-from ecomflow.adapters.woocommerce.mapper import MAX_BATCH, WOO_STATUSES, batch_payloads, to_order
+from ecomflow.adapters.woocommerce.cursor import OrderCursor
+from ecomflow.adapters.woocommerce.mapper import (
+    MAX_BATCH,
+    WOO_STATUSES,
+    StockTarget,
+    batch_payloads,
+    catalogue,
+    intake,
+    line_sku,
+    to_order,
+)
 from ecomflow.adapters.woocommerce.settings import WooCommerceSettings
-from ecomflow.adapters.woocommerce.webhooks import WooWebhook, WooWebhooks
+from ecomflow.adapters.woocommerce.webhooks import ORDER_TOPICS, parse_webhook
 
 __all__ = [
     "MAX_BATCH",
+    "ORDER_TOPICS",
     "PLUGIN",
+    "TRACKING_META",
     "WOO_STATUSES",
     "AsyncWooCommerceClient",
+    "OrderCursor",
+    "StockTarget",
     "WooCommerceClient",
     "WooCommerceSettings",
-    "WooWebhook",
-    "WooWebhooks",
     "batch_payloads",
+    "catalogue",
+    "intake",
+    "line_sku",
     "oauth_signature",
+    "parse_webhook",
+    "signature_base_string",
     "to_order",
 ]
 
@@ -32,5 +58,6 @@ PLUGIN = AdapterInfo(
     client=WooCommerceClient,
     async_client=AsyncWooCommerceClient,
     status="beta",
-    description="Orders, fulfilment with tracking, stock and signed webhooks via REST v3.",
+    description="Orders and their changes, status and tracking back, stock of products and "
+    "variations, signed webhooks via REST v3.",
 )
