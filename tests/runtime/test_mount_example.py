@@ -35,8 +35,8 @@ transport = "log"
 [channels.woocommerce]
 adapter = "woocommerce"
 url = "{woo.url}"
-consumer_key = "{woo.consumer_key}"
-consumer_secret = "{woo.consumer_secret}"
+consumer_key = "{woo.key}"
+consumer_secret = "{woo.secret}"
 allow_http = true
 webhook_secret = "whsec"
 """,
