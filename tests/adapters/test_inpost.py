@@ -323,6 +323,33 @@ def test_wait_until_confirmed_sleeps_by_the_clients_clock() -> None:
         assert asyncio.run(twin()).confirmed
 
 
+def test_the_async_twin_runs_the_same_flows(slow: FakeShipX) -> None:
+    async def exercise() -> None:
+        async with AsyncInPostClient(settings_for(slow), retry=FAST) as api:
+            first = await api.create_shipment(request("shop-A1"))
+            for number in range(6):
+                await api.create_shipment(request(f"shop-A{number + 2}"), first_attempt=True)
+            slow.inject("create_shipment", "drop_after_write")
+            again = await api.create_shipment(request("shop-A1"))
+            assert again.id == first.id
+            assert (await api.find_shipment("shop-A1")) == again
+            slow.confirm(first.id)
+            [read] = await api.get_shipments([first.id])
+            assert read.confirmed
+            [label] = await api.get_labels([first.id])
+            assert label.startswith(b"%PDF")
+            events = await api.get_tracking(read.tracking_number or "")
+            assert [e.status for e in events] == [TrackingStatus.LABEL_READY]
+            with pytest.raises(InvalidRequest, match="'confirmed'"):
+                await api.cancel_shipment(first.id)
+            assert len(await api.find_points(city="Warszawa")) == 2
+            assert (await api.get_point("KRA010"))["name"] == "KRA010"
+            assert len(await api.get_statuses()) >= 50
+
+    asyncio.run(exercise())
+    assert live(slow, "shop-A1") == 1
+
+
 # -- the fake refuses what ShipX refuses ---------------------------------------------------------
 
 

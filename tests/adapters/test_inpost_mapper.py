@@ -6,11 +6,17 @@ ShipX documentation (cited per test) and InPost's own Magento plugin.
 
 from __future__ import annotations
 
+import contextlib
+import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecomflow.adapters.inpost import (
+    InPostClient,
+    InPostSettings,
     ServiceMismatch,
     create_payload,
     phone_number,
@@ -18,7 +24,8 @@ from ecomflow.adapters.inpost import (
     to_shipment,
     to_tracking_events,
 )
-from ecomflow.errors import MappingError, UnsupportedService, ValidationFailed
+from ecomflow.adapters.protocols import WebhookRequest
+from ecomflow.errors import EcomflowError, MappingError, UnsupportedService, ValidationFailed
 from ecomflow.orders.models import Address, DeliveryMethod
 from ecomflow.shipping import Parcel, ShipmentRequest, TrackingStatus
 from ecomflow.testing import sample_order
@@ -339,3 +346,51 @@ def test_tracking_events_oldest_first() -> None:
 def test_money_amounts_are_decimal_strings() -> None:
     body = create_payload(request(cod=True))
     assert Decimal(body["cod"]["amount"]) == Decimal("49.00")
+
+
+# -- nothing but EcomflowError escapes (properties) -----------------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+SHIPMENT_KEYS = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": JSON,
+        "status": JSON,
+        "tracking_number": JSON,
+        "service": JSON,
+        "reference": JSON,
+        "created_at": JSON,
+    },
+)
+
+
+@given(SHIPMENT_KEYS | JSON)
+@settings(max_examples=150, deadline=None)
+def test_any_shipment_answer_maps_or_is_a_mapping_error(data: object) -> None:
+    with contextlib.suppress(MappingError):
+        to_shipment(data)
+
+
+WEBHOOK_API = InPostClient(InPostSettings(token="t", organization_id=1, webhook_token="h"))
+
+
+@given(st.binary(max_size=200) | JSON.map(lambda v: json.dumps(v).encode()))
+@settings(max_examples=150, deadline=None)
+def test_any_webhook_body_parses_or_is_a_typed_error(body: bytes) -> None:
+    api = WEBHOOK_API
+    incoming = WebhookRequest(headers={}, body=body, remote_addr="91.216.25.1", path_token="h")
+    with contextlib.suppress(EcomflowError):
+        api.parse_webhook(incoming)
+
+
+@given(st.text(max_size=40), st.text(max_size=20))
+@settings(max_examples=150, deadline=None)
+def test_any_street_and_phone_map_or_are_refused(street: str, phone: str) -> None:
+    with contextlib.suppress(ValidationFailed):
+        create_payload(request(method="courier", street=street, phone=phone))
