@@ -26,6 +26,7 @@ from ecomflow.adapters.inpost import (
 )
 from ecomflow.adapters.protocols import WebhookRequest
 from ecomflow.errors import EcomflowError, MappingError, UnsupportedService, ValidationFailed
+from ecomflow.money import Money
 from ecomflow.orders.models import Address, DeliveryMethod
 from ecomflow.shipping import Parcel, ShipmentRequest, TrackingStatus
 from ecomflow.testing import sample_order
@@ -149,12 +150,16 @@ def test_payload_sends_the_phone_without_dashes_or_country_code() -> None:
 
 
 def test_cod_and_insurance_have_two_decimals() -> None:
-    # 3 × 16.335 = 49.005 PLN: ShipX gets 49.01 (half up), never "49.005".
-    body = create_payload(request(method="courier", cod=True, lines={"MUG": (3, "16.335")}))
+    # A request's Money may carry 3 decimals (49.005 PLN): ShipX gets 49.01 (half up).
+    made = request(method="courier", cod=True).model_copy(
+        update={"cod": Money("49.005", "PLN"), "value": Money("49.005", "PLN")}
+    )
+    body = create_payload(made)
     assert body["cod"] == {"amount": "49.01", "currency": "PLN"}
     assert body["insurance"] == {"amount": "49.01", "currency": "PLN"}
     body = create_payload(request(cod=True, lines={"MUG": (2, "24.5")}))
     assert body["cod"]["amount"] == "49.00"
+    assert body["insurance"]["amount"] == "49.00"
 
 
 # -- services: request.service_id is honoured -----------------------------------------------
