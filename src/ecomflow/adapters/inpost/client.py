@@ -23,6 +23,7 @@ it reads (``created_at_gteq``, documented there).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -59,9 +60,7 @@ __all__ = ["AsyncInPostClient", "InPostClient", "ShipXOperations"]
 # Label query values: format=Pdf|Zpl|Epl, type=normal|A6 (ShipX-doc 18153509).
 _FORMATS = {LabelFormat.PDF: "Pdf", LabelFormat.ZPL: "Zpl", LabelFormat.EPL: "Epl"}
 _TYPES = {LabelSize.A4: "normal", LabelSize.A6: "A6"}
-# Shipments that can be cancelled: "created or offers_prepared, otherwise an
-# invalid_action error" (ShipX-doc 28639256 "[1.23.0] Shipment cancellation").
-CANCELLABLE = frozenset({"created", "offers_prepared"})
+_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _flatten(details: Any, prefix: str = "") -> list[str]:
@@ -232,8 +231,13 @@ class ShipXOperations:
             items.extend(found.items)
             if stop is not None and any(stop(item) for item in found.items):
                 return items
-            per_page = found.per_page or len(found.items)
-            if not found.items or found.count is None or page * per_page >= found.count:
+            if not found.items:
+                return items
+            if found.count is not None:
+                done = page * (found.per_page or len(found.items)) >= found.count
+            else:  # no total: a short page is the last one
+                done = found.per_page is None or len(found.items) < found.per_page
+            if done:
                 return items
             page += 1
 
@@ -307,7 +311,8 @@ class ShipXOperations:
     @operation
     def get_shipments(self, shipment_ids: Sequence[str]) -> Flow[list[Shipment]]:
         """Many shipments in few calls (``?id=1,2``, ShipX-doc 28639266); unknown ids left out."""
-        wanted = list(dict.fromkeys(str(i) for i in shipment_ids if str(i).isdigit()))
+        # ShipX ids are integers: anything else cannot exist (and never reaches the URL).
+        wanted = list(dict.fromkeys(str(i) for i in shipment_ids if _ID.fullmatch(str(i))))
         found: dict[str, Shipment] = {}
         for start in range(0, len(wanted), MAX_IDS_PER_LIST):
             chunk = wanted[start : start + MAX_IDS_PER_LIST]
