@@ -1,9 +1,19 @@
 """FakeShipX: InPost's ShipX API on loopback, with state, faults and webhooks.
 
+Written from the ShipX documentation, not from ecomflow's client: it imports
+nothing from :mod:`ecomflow.adapters.inpost`, and it refuses what the docs say
+ShipX refuses — a wrong token, an unknown service, a locker shipment without an
+existing target point, a bad phone or postcode, a reference outside 3–100
+characters, an oversized parcel, cancelling a confirmed shipment. Sources are
+named as in ``shared/reference/baselinker-inpost-api.md`` (ShipX-doc page ids;
+magento = InPost's Magento plugin ``InPost-Magento/smartmage_inpost``).
+
 Shipments move ``created`` → ``confirmed`` (a tracking number appears) after
-``confirm_after`` seconds, as the real API does in the background; labels are
-a small valid PDF or ZPL text; tracking history grows as tests advance
-shipments through statuses; a seeded set of locker points answers searches.
+``confirm_after`` seconds, as the real API does in the background (or at once
+with :meth:`FakeShipX.confirm`); labels are a small valid PDF or ZPL text;
+tracking history grows as tests :meth:`~FakeShipX.advance` shipments; a seeded
+set of locker points answers searches. The shipment list is paged
+(``page_size`` items per page) and honours only the documented filters.
 
 >>> with FakeShipX(token="t", confirm_after=0) as fake:
 ...     import httpx
@@ -14,21 +24,112 @@ shipments through statuses; a seeded set of locker points answers searches.
 
 from __future__ import annotations
 
-import json
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
+from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from ecomflow.adapters.inpost.statuses import SHIPX_STATUSES
-from ecomflow.testing.server import LoopbackServer, Route, send_bytes, send_fault
+from ecomflow.testing.server import LoopbackServer, Reply, Request, Route
 
-__all__ = ["POINTS", "FakeShipX"]
+__all__ = ["POINTS", "REFERENCE_STATUSES", "SHIPX_SERVICES", "FakeShipX"]
+
+#: Every ShipX status name, hand-copied from the reference (§4 "Tracking and
+#: statuses": InPost's Magento plugin ``Model/Config/Source/Status.php``, in its
+#: groups; ``claim_created`` from python-sendparcel). Deliberately **not** taken
+#: from ecomflow's own status table: tests check that table against this list.
+REFERENCE_STATUSES: dict[str, tuple[str, ...]] = {
+    "creation": ("created", "offers_prepared", "offer_selected", "confirmed"),
+    "collection from sender": (
+        "dispatched_by_sender",
+        "dispatched_by_sender_to_pok",
+        "collected_from_sender",
+        "taken_by_courier",
+        "taken_by_courier_from_pok",
+    ),
+    "in transit": (
+        "adopted_at_source_branch",
+        "sent_from_source_branch",
+        "adopted_at_sorting_center",
+        "sent_from_sorting_center",
+        "adopted_at_target_branch",
+    ),
+    "out for delivery": ("out_for_delivery", "out_for_delivery_to_address"),
+    "awaiting pickup": (
+        "ready_to_pickup",
+        "ready_to_pickup_from_pok",
+        "ready_to_pickup_from_pok_registered",
+        "ready_to_pickup_from_branch",
+        "pickup_reminder_sent",
+        "pickup_reminder_sent_address",
+        "pickup_time_expired",
+    ),
+    "final and returns": (
+        "delivered",
+        "avizo",
+        "claimed",
+        "returned_to_sender",
+        "return_pickup_confirmation_to_sender",
+        "canceled",
+        "other",
+        "missing",
+    ),
+    "delivery failures": (
+        "oversized",
+        "rejected_by_receiver",
+        "undelivered",
+        "undelivered_wrong_address",
+        "undelivered_incomplete_address",
+        "undelivered_unknown_receiver",
+        "undelivered_cod_cash_receiver",
+        "undelivered_no_mailbox",
+        "undelivered_not_live_address",
+        "undelivered_lack_of_access_letterbox",
+    ),
+    "rerouting": (
+        "delay_in_delivery",
+        "redirect_to_box",
+        "canceled_redirect_to_box",
+        "readdressed",
+    ),
+    "stacking": (
+        "stack_in_customer_service_point",
+        "stack_parcel_pickup_time_expired",
+        "unstack_from_customer_service_point",
+        "courier_avizo_in_customer_service_point",
+        "taken_by_courier_from_customer_service_point",
+        "stack_in_box_machine",
+        "unstack_from_box_machine",
+        "stack_parcel_in_box_machine_pickup_time_expired",
+    ),
+    "python-sendparcel": ("claim_created",),
+}
+_STATUS_NAMES = frozenset(name for group in REFERENCE_STATUSES.values() for name in group)
+
+#: The services the fake organization has (ids from reference §2; lockers take
+#: templates, the courier services dimensions and weight — magento AbstractSave).
+SHIPX_SERVICES: dict[str, str] = {
+    "inpost_locker_standard": "locker",
+    "inpost_courier_standard": "courier",
+    "inpost_courier_express_1000": "courier",
+    "inpost_courier_express_1200": "courier",
+    "inpost_courier_express_1700": "courier",
+}
+#: Locker templates A/B/C, 25 kg each (ShipX-doc 18153507).
+_TEMPLATES = ("small", "medium", "large")  # xlarge (D) is for inpost_courier_c2c only
+#: Courier maximum "domestic – 350 × 240 × 240 cm" (ShipX-doc 47186432).
+_COURIER_CM = (240, 240, 350)
+#: sending_method values; dropoff_point needed with the first three (ShipX-doc 18153492).
+_DROPOFF_METHODS = ("parcel_locker", "pok", "courier_pok")
+_SENDING_METHODS = (*_DROPOFF_METHODS, "pop", "branch", "dispatch_order")
+#: "the shipment has to be in created or offers_prepared status" (ShipX-doc 28639256).
+_CANCELLABLE = ("created", "offers_prepared")
+_LABEL_FORMATS = ("pdf", "zpl", "epl")
+_PUBLIC = frozenset({"get_tracking", "get_point", "find_points", "get_statuses"})
 
 PDF_LABEL = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>"
@@ -95,84 +196,51 @@ POINTS: list[dict[str, Any]] = [
 ]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: Any
-    disable_nagle_algorithm = True  # no 40 ms stall per small answer on loopback
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet."""
-
-    def _route(self, method: str) -> None:
-        fake = self.server.fake
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        route, args = fake.match(method, parts.path)
-        name = route.name if route else f"{method} {parts.path}"
-        handler = route.handler if route else None
-        fault = fake.arrive(name)  # every request counts, answered or not
-        if fault is not None and fault.before_handling:
-            send_fault(self, fault)
-            return
-        if handler is None:
-            self._send(404, {"status": 404, "error": "not_found", "message": "Not found"})
-            return
-        public = name in ("get_tracking", "get_point", "find_points", "get_statuses")
-        auth = self.headers.get("Authorization", "")
-        if not public and auth != f"Bearer {fake.token}":
-            self._send(
-                401,
-                {"status": 401, "error": "unauthorized", "message": "Token is missing or invalid"},
-            )
-            return
-        query = {k: v if k.endswith("[]") else v[-1] for k, v in parse_qs(parts.query).items()}
-        try:
-            body = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
-            self._send(400, {"status": 400, "error": "invalid_json", "message": "Bad JSON"})
-            return
-        status, payload = handler(*args, query=query, body=body)
-        if fault is not None and fault.kind == "drop_after_write":
-            self.connection.close()
-            return
-        if fault is not None and fault.kind in ("malformed", "truncated"):
-            text = json.dumps(payload).encode()
-            self._send_bytes(
-                status,
-                b"<html>oops" if fault.kind == "malformed" else text[: len(text) // 2],
-                "application/json",
-            )
-            return
-        if isinstance(payload, bytes):
-            self._send_bytes(
-                status, payload, "application/pdf" if payload.startswith(b"%PDF") else "text/plain"
-            )
-        else:
-            self._send(status, payload)
-
-    def do_GET(self) -> None:
-        self._route("GET")
-
-    def do_POST(self) -> None:
-        self._route("POST")
-
-    def do_DELETE(self) -> None:
-        self._route("DELETE")
-
-    def _send(self, status: int, payload: Any) -> None:
-        if payload is None:
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self._send_bytes(status, json.dumps(payload).encode(), "application/json")
-
-    def _send_bytes(self, status: int, data: bytes, kind: str) -> None:
-        send_bytes(self, status, data, kind)
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
+
+
+def _error(status: int, error: str, message: str, details: Any = None) -> Reply:
+    """ShipX error body ``{status, error, message, details}`` (reference §8)."""
+    return Reply(
+        status, {"status": status, "error": error, "message": message, "details": details or {}}
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _money_problem(money: Any, low: Decimal = Decimal("0.01")) -> str | None:
+    if not isinstance(money, dict):
+        return "invalid"
+    value = _decimal(money.get("amount"))
+    if value is None or value < low:
+        return "invalid"
+    if value != value.quantize(Decimal("0.01")):
+        return "too_many_decimals"  # UNCONFIRMED how ShipX words it; money has 2 decimals
+    return None
+
+
+def _time(text: str) -> datetime | None:
+    """``created_at_gteq`` takes ISO 8601 or a timestamp (ShipX-doc 28639266)."""
+    if re.fullmatch(r"[0-9]+", text):
+        return datetime.fromtimestamp(int(text), UTC)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class FakeShipX(LoopbackServer):
@@ -182,7 +250,13 @@ class FakeShipX(LoopbackServer):
         token: the Bearer token accepted.
         organization_id: the organization in org-scoped paths.
         confirm_after: seconds after creation until a shipment is ``confirmed``.
-        webhook_url: where :meth:`advance` sends ``shipment_status_changed`` webhooks.
+        webhook_url: where webhooks (``shipment_confirmed``,
+            ``shipment_status_changed``) are POSTed; all are kept in ``webhooks_sent``.
+        clock: seconds for ``confirm_after`` (default ``time.monotonic``).
+        page_size: items per page of the shipment list.
+        services: the services the organization has (default :data:`SHIPX_SERVICES`).
+        courier_max_kg: the heaviest courier parcel accepted (30 kg: heavier ones need
+            a prior arrangement with InPost; the API's own limit is UNCONFIRMED).
     """
 
     def __init__(
@@ -195,28 +269,37 @@ class FakeShipX(LoopbackServer):
         webhook_url: str | None = None,
         clock: Callable[[], float] | None = None,
         keep_alive: bool = False,
+        page_size: int = 25,
+        services: Iterable[str] | None = None,
+        courier_max_kg: Decimal | int = 30,
     ) -> None:
-        super().__init__(_Handler, port, keep_alive=keep_alive)
+        super().__init__(port=port, keep_alive=keep_alive)
         self.token = token
         self.organization_id = organization_id
         self.confirm_after = confirm_after
         self.webhook_url = webhook_url
         self.clock = clock or time.monotonic
+        self.page_size = page_size
+        self.services = {s: SHIPX_SERVICES[s] for s in (services or SHIPX_SERVICES)}
+        self.courier_max_kg = Decimal(courier_max_kg)
         self.shipments: dict[int, dict[str, Any]] = {}
         self.tracking: dict[str, list[dict[str, Any]]] = {}
         self.webhooks_sent: list[dict[str, Any]] = []
         self._created_at: dict[int, float] = {}
+        self._created: dict[int, datetime] = {}
         self._next_id = 1_000_000
+        self._outbox: list[dict[str, Any]] = []
+        self._send_lock = threading.Lock()
         org = rf"/v1/organizations/{organization_id}"
         self.routes = [
             Route("POST", "create_shipment", re.compile(rf"^{org}/shipments$"), self._create),
-            Route("GET", "find_shipments", re.compile(rf"^{org}/shipments$"), self._find),
+            Route("GET", "list_shipments", re.compile(rf"^{org}/shipments$"), self._list),
             Route("GET", "get_labels", re.compile(rf"^{org}/shipments/labels$"), self._labels),
             Route("GET", "get_label", re.compile(r"^/v1/shipments/(\d+)/label$"), self._label),
             Route("GET", "get_shipment", re.compile(r"^/v1/shipments/(\d+)$"), self._get),
             Route("DELETE", "cancel_shipment", re.compile(r"^/v1/shipments/(\d+)$"), self._cancel),
             Route("GET", "get_tracking", re.compile(r"^/v1/tracking/(\w+)$"), self._tracking),
-            Route("GET", "get_point", re.compile(r"^/v1/points/(\w+)$"), self._point),
+            Route("GET", "get_point", re.compile(r"^/v1/points/([\w-]+)$"), self._point),
             Route("GET", "find_points", re.compile(r"^/v1/points$"), self._points),
             Route("GET", "get_statuses", re.compile(r"^/v1/statuses$"), self._statuses),
         ]
@@ -228,14 +311,21 @@ class FakeShipX(LoopbackServer):
 
     # -- test hooks ------------------------------------------------------------------
 
+    def confirm(self, shipment_id: int | str) -> dict[str, Any]:
+        """Confirm a shipment now (the label is bought, a tracking number appears)."""
+        with self._lock:
+            shipment = self._confirm(int(shipment_id))
+        self._flush()
+        return dict(shipment)
+
     def advance(self, shipment_id: int | str, status: str, *, agency: str = "KR1") -> None:
         """Move a shipment to ``status`` (a ShipX name), add tracking, send the webhook."""
-        if status not in SHIPX_STATUSES:
-            raise ValueError(f"{status!r} is not a ShipX status")
+        if status not in _STATUS_NAMES:
+            raise ValueError(f"{status!r} is not a ShipX status (see REFERENCE_STATUSES)")
         with self._lock:
             shipment = self._confirm(int(shipment_id))
             shipment["status"] = status
-            shipment["updated_at"] = _now()
+            shipment["updated_at"] = _stamp(_now())
             number = shipment["tracking_number"]
             self.tracking.setdefault(number, []).insert(
                 0,
@@ -243,37 +333,65 @@ class FakeShipX(LoopbackServer):
                     "status": status,
                     "origin_status": status.upper()[:3],
                     "agency": agency,
-                    "datetime": _now(),
+                    "datetime": _stamp(_now()),
                 },
             )
-        self._webhook(
-            "shipment_status_changed",
-            {"shipment_id": int(shipment_id), "status": status, "tracking_number": number},
-        )
+            self._webhook(
+                "shipment_status_changed",
+                {"shipment_id": int(shipment_id), "status": status, "tracking_number": number},
+            )
+        self._flush()
+
+    # -- serving -------------------------------------------------------------------------
+
+    def authorize(self, request: Request, route: Route) -> Reply | None:
+        """Every endpoint but tracking, points and statuses needs the Bearer token."""
+        if route.name in _PUBLIC or request.header("Authorization") == f"Bearer {self.token}":
+            return None
+        return _error(401, "unauthorized", "Token is missing or invalid")
+
+    def handle(self, route: Route | None, args: tuple[str, ...], request: Request) -> Reply:
+        """Answer, then send the webhooks the request caused (outside the lock)."""
+        try:
+            return super().handle(route, args, request)
+        finally:
+            self._flush()
 
     def _webhook(self, event: str, payload: dict[str, Any]) -> None:
+        # {event_ts, event, organization_id, payload} (ShipX-doc 18153494).
         body = {
-            "event_ts": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S %z"),
+            "event_ts": _now().strftime("%Y-%m-%d %H:%M:%S %z"),
             "event": event,
             "organization_id": self.organization_id,
             "payload": payload,
         }
         self.webhooks_sent.append(body)
         if self.webhook_url:
-            httpx.post(self.webhook_url, json=body, timeout=5)
+            self._outbox.append(body)
 
-    # -- routing and state -----------------------------------------------------------
+    def _flush(self) -> None:
+        with self._lock:
+            due, self._outbox = self._outbox, []
+        with self._send_lock:
+            for body in due:
+                httpx.post(str(self.webhook_url), json=body, timeout=5)
+
+    # -- state -------------------------------------------------------------------------
 
     def _confirm(self, shipment_id: int) -> dict[str, Any]:
         shipment = self.shipments[shipment_id]
-        if shipment["status"] == "created" and (
-            self.clock() - self._created_at[shipment_id] >= self.confirm_after
-        ):
+        if shipment["status"] in _CANCELLABLE:
             shipment["status"] = "confirmed"
             shipment["tracking_number"] = f"6{shipment_id:023d}"
-            shipment["updated_at"] = _now()
+            shipment["parcels"][0]["tracking_number"] = shipment["tracking_number"]
+            shipment["updated_at"] = _stamp(_now())
             self.tracking[shipment["tracking_number"]] = [
-                {"status": "confirmed", "origin_status": "PRZ", "agency": None, "datetime": _now()}
+                {
+                    "status": "confirmed",
+                    "origin_status": "PRZ",
+                    "agency": None,
+                    "datetime": _stamp(_now()),
+                }
             ]
             self._webhook(
                 "shipment_confirmed",
@@ -281,161 +399,346 @@ class FakeShipX(LoopbackServer):
             )
         return shipment
 
-    def _error(
-        self, status: int, error: str, message: str, details: Any = None
-    ) -> tuple[int, dict[str, Any]]:
-        return status, {
-            "status": status,
-            "error": error,
-            "message": message,
-            "details": details or {},
-        }
+    def _settle(self, shipment_id: int) -> dict[str, Any]:
+        """The shipment now: confirmed in the background once ``confirm_after`` passed."""
+        shipment = self.shipments[shipment_id]
+        due = self.clock() - self._created_at[shipment_id] >= self.confirm_after
+        if shipment["status"] in _CANCELLABLE and due:
+            self._confirm(shipment_id)
+        return shipment
 
-    def _create(self, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
-        details: dict[str, Any] = {}
-        receiver = (body or {}).get("receiver") or {}
-        service = (body or {}).get("service")
-        if service not in ("inpost_locker_standard", "inpost_courier_standard"):
-            details["service"] = ["invalid"]
-        if service == "inpost_locker_standard":
-            point = ((body or {}).get("custom_attributes") or {}).get("target_point")
-            if not any(p["name"] == point for p in POINTS):
-                details.setdefault("custom_attributes", {})["target_point"] = ["does_not_exist"]
-            if not receiver.get("email"):
-                details.setdefault("receiver", {})["email"] = ["required"]
-        phone = str(receiver.get("phone") or "")
-        if not re.fullmatch(r"\d{9}", phone):
-            details.setdefault("receiver", {})["phone"] = ["invalid"]
-        if not (body or {}).get("parcels"):
-            details["parcels"] = ["required"]
+    # -- shipments -------------------------------------------------------------------
+
+    def _create(self, request: Request) -> Reply:
+        try:
+            body = request.json()
+        except ValueError:
+            return _error(400, "invalid_json", "Bad JSON")
+        if not isinstance(body, dict):
+            return _error(400, "invalid_json", "A shipment object is expected")
+        details = self._check(body)
         if details:
-            return self._error(
-                422, "validation_failed", "There are some validation errors.", details
-            )
+            return _error(422, "validation_failed", "There are some validation errors.", details)
+        parcels = body["parcels"] if isinstance(body["parcels"], list) else [body["parcels"]]
         with self._lock:
             self._next_id += 1
             shipment_id = self._next_id
+            now = _now()
             shipment = {
                 "href": f"{self.url}/v1/shipments/{shipment_id}",
                 "id": shipment_id,
                 "status": "created",
                 "tracking_number": None,
-                "service": service,
+                "service": body["service"],
                 "reference": body.get("reference"),
-                "parcels": body["parcels"],
-                "custom_attributes": body.get("custom_attributes", {}),
-                "receiver": receiver,
+                "parcels": [{"id": shipment_id * 10 + i, **p} for i, p in enumerate(parcels)],
+                "custom_attributes": body.get("custom_attributes") or {},
+                "receiver": body.get("receiver"),
+                "sender": body.get("sender"),
                 "cod": body.get("cod"),
                 "insurance": body.get("insurance"),
-                "created_at": _now(),
-                "updated_at": _now(),
+                "created_at": _stamp(now),
+                "updated_at": _stamp(now),
             }
             self.shipments[shipment_id] = shipment
             self._created_at[shipment_id] = self.clock()
-            return 201, dict(shipment)
+            self._created[shipment_id] = now
+            return Reply(201, dict(shipment))
 
-    def _find(self, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
+    def _check(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Validation errors as ShipX words them: ``{field: [codes]}`` (codes UNCONFIRMED)."""
+        details: dict[str, Any] = {}
+
+        def bad(path: str, code: str) -> None:
+            node = details
+            *parents, leaf = path.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node.setdefault(leaf, []).append(code)
+
+        service = body.get("service")
+        kind = self.services.get(str(service))
+        if kind is None:
+            bad("service", "invalid")
+        reference = body.get("reference")
+        # reference: 3–100 characters, optional (ShipX-doc 11731061).
+        if reference is not None and not (
+            isinstance(reference, str) and 3 <= len(reference) <= 100
+        ):
+            bad("reference", "invalid_length")
+        receiver = body.get("receiver")
+        if not isinstance(receiver, dict):
+            bad("receiver", "required")
+            receiver = {}
+        phone = receiver.get("phone")
+        if phone is not None and not re.fullmatch(r"[0-9]{9}", str(phone)):
+            bad("receiver.phone", "invalid")  # 9 digits (magento AbstractCreate; Quick Returns)
+        attributes = body.get("custom_attributes") or {}
+        method = attributes.get("sending_method")
+        if method is not None and method not in _SENDING_METHODS:
+            bad("custom_attributes.sending_method", "invalid")
+        if method in _DROPOFF_METHODS and not attributes.get("dropoff_point"):
+            bad("custom_attributes.dropoff_point", "required")
+        parcels = body.get("parcels")
+        if isinstance(parcels, dict):
+            parcels = [parcels]  # magento sends one parcel as an object
+        if not isinstance(parcels, list) or not 1 <= len(parcels) <= 1000:
+            bad("parcels", "required")
+            parcels = []
+        if kind == "locker":
+            # Locker offers need the receiver's e-mail and phone and a target point.
+            for field in ("email", "phone"):
+                if not receiver.get(field):
+                    bad(f"receiver.{field}", "required")
+            point = attributes.get("target_point")
+            found = next((p for p in POINTS if p["name"] == point), None)
+            if found is None or "parcel_locker" not in found["type"]:
+                bad("custom_attributes.target_point", "does_not_exist" if point else "required")
+            for parcel in parcels:
+                if not isinstance(parcel, dict) or parcel.get("template") not in _TEMPLATES:
+                    bad("parcels.template", "invalid")
+        elif kind == "courier":
+            self._check_courier(receiver, parcels, body, bad)
+        if body.get("cod") is not None:
+            problem = _money_problem(body["cod"])
+            if problem:
+                bad("cod.amount", problem)
+            if kind == "courier" and body.get("insurance") is None:
+                bad("insurance", "required")  # with COD on courier services (ShipX-doc 18153492)
+        if body.get("insurance") is not None:
+            problem = _money_problem(body["insurance"], Decimal(1))
+            value = _decimal((body["insurance"] or {}).get("amount"))
+            if problem or (value is not None and value >= 10_000_000):
+                bad("insurance.amount", problem or "invalid")
+        return details
+
+    def _check_courier(
+        self,
+        receiver: dict[str, Any],
+        parcels: list[Any],
+        body: dict[str, Any],
+        bad: Callable[[str, str], None],
+    ) -> None:
+        # Courier offers need company_name and/or first+last name and the address.
+        named = receiver.get("first_name") and receiver.get("last_name")
+        if not (receiver.get("company_name") or named):
+            bad("receiver.name", "required")
+        address = receiver.get("address")
+        if not isinstance(address, dict):
+            bad("receiver.address", "required")
+            address = {}
+        for field in ("street", "building_number", "city", "post_code", "country_code"):
+            if not address.get(field):
+                bad(f"receiver.address.{field}", "required")
+        post_code = str(address.get("post_code") or "")
+        if address.get("country_code") == "PL" and not re.fullmatch(
+            r"[0-9]{2}-[0-9]{3}", post_code
+        ):
+            bad("receiver.address.post_code", "invalid")
+        for parcel in parcels:
+            if not isinstance(parcel, dict):
+                bad("parcels", "invalid")
+                continue
+            if parcel.get("template") is not None:
+                continue  # a template carries its own size
+            size = parcel.get("dimensions") or {}
+            weight = parcel.get("weight") or {}
+            # dimensions and weight are required without a template (ShipX-doc 18153492).
+            sides = [_decimal(size.get(k)) for k in ("length", "width", "height")]
+            kilos = _decimal(weight.get("amount"))
+            if size.get("unit") != "mm" or any(side is None or side <= 0 for side in sides):
+                bad("parcels.dimensions", "invalid")
+            else:
+                cm = sorted(side / 10 for side in sides if side is not None)
+                if any(side > limit for side, limit in zip(cm, _COURIER_CM, strict=True)):
+                    bad("parcels.dimensions", "too_big")
+            if weight.get("unit") != "kg" or kilos is None or kilos <= 0:
+                bad("parcels.weight", "invalid")
+            elif kilos > self.courier_max_kg:
+                bad("parcels.weight", "too_heavy")
+
+    def _list(self, request: Request) -> Reply:
+        """The shipment list: documented filters, sorting and pages (ShipX-doc 28639266).
+
+        Filters ShipX does not document (``reference``, ``per_page``) are ignored.
+        """
         with self._lock:
-            items = list(self.shipments.values())
-            if "reference" in query:
-                items = [s for s in items if str(s.get("reference")) == query["reference"]]
-            items = [self._confirm(s["id"]) for s in items]
-        for key in ("status", "tracking_number"):
-            if key in query:
-                items = [s for s in items if str(s.get(key)) == query[key]]
-        return 200, {
-            "href": "",
-            "count": len(items),
-            "page": 1,
-            "per_page": 100,
-            "items": items[:100],
-        }
+            items = [self._settle(i) for i in self.shipments]
+            created = dict(self._created)
+        ids = request.param("id")
+        if ids is not None:
+            wanted = {int(i) for i in ids.split(",") if i.strip().isdigit()}
+            items = [s for s in items if s["id"] in wanted]
+        for key in ("status", "service"):
+            value = request.param(key)
+            if value is not None:
+                items = [s for s in items if s[key] in value.split(",")]
+        number = request.param("tracking_number")
+        if number is not None:
+            items = [s for s in items if s["tracking_number"] == number]
+        for key in ("created_at_gteq", "created_at_lteq"):
+            text = request.param(key)
+            if text is None:
+                continue
+            bound = _time(text)
+            if bound is None:
+                return _error(400, "invalid_parameter", f"{key} is not a time")
+            if key.endswith("gteq"):
+                items = [s for s in items if created[s["id"]] >= bound]
+            else:
+                items = [s for s in items if created[s["id"]] <= bound]
+        sort_by = request.param("sort_by") or "created_at"
+        if sort_by not in ("id", "created_at", "tracking_number", "service", "status"):
+            return _error(400, "invalid_parameter", f"cannot sort by {sort_by}")
+        order = request.param("sort_order") or "desc"
 
-    def _get(self, shipment_id: str, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
+        def key_of(shipment: dict[str, Any]) -> tuple[Any, int]:
+            if sort_by == "created_at":
+                return (created[shipment["id"]], shipment["id"])
+            return (str(shipment[sort_by] or "") if sort_by != "id" else "", shipment["id"])
+
+        items.sort(key=key_of, reverse=order == "desc")
+        text = request.param("page") or "1"
+        page = max(int(text), 1) if text.isdigit() else 1
+        start = (page - 1) * self.page_size
+        return Reply(
+            200,
+            {
+                "href": f"{self.url}/v1/organizations/{self.organization_id}/shipments",
+                "count": len(items),
+                "page": page,
+                "per_page": self.page_size,
+                "items": [dict(s) for s in items[start : start + self.page_size]],
+            },
+        )
+
+    def _get(self, request: Request, shipment_id: str) -> Reply:
         with self._lock:
             if int(shipment_id) not in self.shipments:
-                return self._error(404, "resource_not_found", "Shipment not found")
-            return 200, dict(self._confirm(int(shipment_id)))
+                return _error(404, "resource_not_found", "Shipment not found")
+            return Reply(200, dict(self._settle(int(shipment_id))))
 
-    def _label_bytes(self, shipment: dict[str, Any], fmt: str) -> bytes:
-        if fmt.lower() == "zpl":
-            return (f"^XA^FO50,50^ADN,36,20^FDInPost {shipment['tracking_number']}^FS^XZ").encode()
-        return PDF_LABEL
-
-    def _label(self, shipment_id: str, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
+    def _cancel(self, request: Request, shipment_id: str) -> Reply:
         with self._lock:
             if int(shipment_id) not in self.shipments:
-                return self._error(404, "resource_not_found", "Shipment not found")
-            shipment = self._confirm(int(shipment_id))
-        if shipment["status"] in ("created", "offers_prepared", "canceled"):
-            return self._error(
+                return _error(404, "resource_not_found", "Shipment not found")
+            shipment = self._settle(int(shipment_id))
+            status = shipment["status"]
+            if status not in _CANCELLABLE:
+                # The documented answer (ShipX-doc 12091523, "Anulowanie przesyłki").
+                return _error(
+                    400,
+                    "invalid_action",
+                    f"Action (cancel) can not be taken on shipment with status ({status}). ",
+                    {"action": "cancel", "shipment_status": status},
+                )
+            shipment["status"] = "canceled"
+            shipment["updated_at"] = _stamp(_now())
+            return Reply(204)
+
+    def _label_for(self, shipment_id: int, fmt: str) -> Reply | bytes:
+        if shipment_id not in self.shipments:
+            return _error(404, "resource_not_found", "Shipment not found")
+        shipment = self._settle(shipment_id)
+        if shipment["status"] in (*_CANCELLABLE, "offer_selected", "canceled"):
+            return _error(
                 400,
                 "invalid_action",
                 "Action is not available for this status",
-                {"label_available_from": "confirmed"},
+                {"label_available_from": "confirmed"},  # magento ErrorHandler reads it
             )
-        return 200, self._label_bytes(shipment, query.get("format", "Pdf"))
+        if fmt == "zpl":
+            return f"^XA^FO50,50^ADN,36,20^FDInPost {shipment['tracking_number']}^FS^XZ".encode()
+        if fmt == "epl":
+            return f'N\nA50,50,0,4,1,1,N,"InPost {shipment["tracking_number"]}"\nP1\n'.encode()
+        return PDF_LABEL
 
-    def _labels(self, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
-        ids = query.get("shipment_ids[]", [])
-        if len(ids) > 100:
-            return self._error(400, "too_many_shipments", "At most 100 shipments per request")
-        for sid in ids:
-            status, answer = self._label(sid, query=query, body=None)
-            if status != 200:
-                return status, answer
-        return 200, PDF_LABEL
+    def _label_reply(self, found: Reply | bytes, fmt: str) -> Reply:
+        if isinstance(found, Reply):
+            return found
+        kind = "application/pdf" if fmt == "pdf" else "text/plain"
+        return Reply(200, body=found, content_type=kind)
 
-    def _cancel(self, shipment_id: str, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
+    def _label(self, request: Request, shipment_id: str) -> Reply:
+        fmt = (request.param("format") or "Pdf").lower()  # format=Pdf|Zpl|Epl (ShipX-doc 18153509)
+        if fmt not in _LABEL_FORMATS or (request.param("type") or "normal") not in (
+            "normal",
+            "A6",
+            "dpi300",
+        ):
+            return _error(400, "invalid_parameter", "format or type is not supported")
         with self._lock:
-            shipment = self.shipments.get(int(shipment_id))
-            if shipment is None:
-                return self._error(404, "resource_not_found", "Shipment not found")
-            if shipment["status"] not in ("created", "offers_prepared", "confirmed"):
-                return self._error(400, "invalid_action", "Shipment cannot be cancelled now")
-            shipment["status"] = "canceled"
-            return 204, None
+            return self._label_reply(self._label_for(int(shipment_id), fmt), fmt)
 
-    def _tracking(self, number: str, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
+    def _labels(self, request: Request) -> Reply:
+        ids = request.query.get("shipment_ids[]", [])
+        fmt = (request.param("format") or "Pdf").lower()
+        if not ids or len(ids) > 100:  # at most 100 per request (ShipX-doc 18153510)
+            return _error(400, "invalid_parameter", "Give 1 to 100 shipment_ids[]")
+        with self._lock:
+            files = [self._label_for(int(i) if i.isdigit() else -1, fmt) for i in ids]
+        for found in files:
+            if isinstance(found, Reply):
+                return found
+        return self._label_reply(files[0], fmt)  # one file for the batch
+
+    def _tracking(self, request: Request, number: str) -> Reply:
         with self._lock:
             details = self.tracking.get(number)
             if details is None:
-                return self._error(404, "resource_not_found", "Tracking number not found")
-            return 200, {
-                "tracking_number": number,
-                "service": "inpost_locker_standard",
-                "status": details[0]["status"],
-                "tracking_details": details,
-            }
+                return _error(404, "resource_not_found", "Tracking number not found")
+            return Reply(
+                200,
+                {
+                    "tracking_number": number,
+                    "service": "inpost_locker_standard",
+                    "status": details[0]["status"],
+                    "tracking_details": [dict(d) for d in details],
+                },
+            )
 
-    def _point(self, name: str, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
+    # -- points and statuses -------------------------------------------------------------
+
+    def _point(self, request: Request, name: str) -> Reply:
         for point in POINTS:
             if point["name"] == name:
-                return 200, point
-        return self._error(404, "resource_not_found", "Point not found")
+                return Reply(200, point)
+        return _error(404, "resource_not_found", "Point not found")
 
-    def _points(self, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
+    def _points(self, request: Request) -> Reply:
         items = list(POINTS)
-        if "city" in query:
-            items = [p for p in items if p["address_details"]["city"] == query["city"]]
-        if "post_code" in query:
-            items = [p for p in items if p["address_details"]["post_code"] == query["post_code"]]
-        if "relative_point" in query:
-            lat, lng = (float(x) for x in query["relative_point"].split(","))
+        city, post_code = request.param("city"), request.param("post_code")
+        if city is not None:
+            items = [p for p in items if p["address_details"]["city"] == city]
+        if post_code is not None:
+            items = [p for p in items if p["address_details"]["post_code"] == post_code]
+        near = request.param("relative_point")
+        if near is not None:
+            lat, lng = (float(x) for x in near.split(","))
 
             def distance(p: dict[str, Any]) -> float:
                 loc = p["location"]
                 return float(((loc["latitude"] - lat) ** 2 + (loc["longitude"] - lng) ** 2) ** 0.5)
 
             items.sort(key=distance)
-            if "max_distance" in query:  # metres, roughly 111 km per degree
-                items = [p for p in items if distance(p) * 111_000 <= float(query["max_distance"])]
-        limit = int(query.get("per_page", 25))
-        return 200, {"count": len(items), "page": 1, "per_page": limit, "items": items[:limit]}
+            limit_m = request.param("max_distance")
+            if limit_m is not None:  # metres, roughly 111 km per degree
+                items = [p for p in items if distance(p) * 111_000 <= float(limit_m)]
+        per_page = int(request.param("per_page") or 25)
+        return Reply(
+            200, {"count": len(items), "page": 1, "per_page": per_page, "items": items[:per_page]}
+        )
 
-    def _statuses(self, *, query: dict[str, Any], body: Any) -> tuple[int, Any]:
-        return 200, {
-            "items": [
-                {"name": n, "title": n.replace("_", " "), "description": ""} for n in SHIPX_STATUSES
-            ]
-        }
+    def _statuses(self, request: Request) -> Reply:
+        """``{href, items[{name, title, description}]}`` (shipx-php ``StatusCollection``)."""
+        return Reply(
+            200,
+            {
+                "href": f"{self.url}/v1/statuses",
+                "items": [
+                    {"name": name, "title": name.replace("_", " "), "description": group}
+                    for group, names in REFERENCE_STATUSES.items()
+                    for name in names
+                ],
+            },
+        )
