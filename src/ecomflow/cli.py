@@ -101,8 +101,8 @@ def _print_json(data: Any) -> None:
 # -- running ---------------------------------------------------------------------------
 
 
-@app.command()
-def worker(
+@app.command("worker")
+def _worker(
     config: ConfigOption = Path("ecomflow.toml"),
     log_format: Annotated[str, typer.Option(help="text or json")] = "text",
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING…")] = "INFO",
@@ -139,8 +139,8 @@ def worker(
         orchestrator.close()
 
 
-@app.command()
-def serve(
+@app.command("serve")
+def _serve(
     config: ConfigOption = Path("ecomflow.toml"),
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
@@ -164,8 +164,8 @@ def serve(
 # -- looking -----------------------------------------------------------------------------
 
 
-@app.command()
-def status(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = False) -> None:
+@app.command("status")
+def _status(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = False) -> None:
     """Orders by status and hold reason, the outbox, intake failures, cursors, workers."""
     orchestrator = _orchestrator(config)
     data = orchestrator.status()
@@ -201,8 +201,8 @@ def status(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = F
     raise typer.Exit(ATTENTION if attention else OK)
 
 
-@app.command()
-def parked(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = False) -> None:
+@app.command("parked")
+def _parked(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = False) -> None:
     """Effects that failed too often and wait for a person (exit 1 when there are some)."""
     orchestrator = _orchestrator(config)
     rows = orchestrator.repository.effects("parked")
@@ -252,7 +252,7 @@ def parked(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = F
 
 
 @app.command("order")
-def show_order(
+def _order(
     order_id: Annotated[str, typer.Argument(help="The order id, e.g. shop-1001.")],
     config: ConfigOption = Path("ecomflow.toml"),
     as_json: JsonOption = False,
@@ -320,8 +320,8 @@ def show_order(
 # -- acting ------------------------------------------------------------------------------
 
 
-@app.command()
-def retry(
+@app.command("retry")
+def _retry(
     effect_id: Annotated[int | None, typer.Argument(help="A parked effect's id.")] = None,
     order: Annotated[str | None, typer.Option("--order", help="Every parked effect of it.")] = None,
     all_parked: Annotated[bool, typer.Option("--all-parked", help="Every parked effect.")] = False,
@@ -344,8 +344,8 @@ def retry(
         typer.echo(f"queued again: {row.id} {row.key}")
 
 
-@app.command()
-def release(
+@app.command("release")
+def _release(
     order_id: Annotated[str, typer.Argument(help="The held order.")],
     reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
     actor: ActorOption = "user",
@@ -366,8 +366,8 @@ def release(
     typer.echo(f"{order.id}: {order.status.value}")
 
 
-@app.command()
-def cancel(
+@app.command("cancel")
+def _cancel(
     order_id: Annotated[str, typer.Argument(help="The order to cancel.")],
     reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
     actor: ActorOption = "user",
@@ -394,7 +394,7 @@ def cancel(
 
 
 @app.command("check-config")
-def check_config(
+def _check_config(
     config: ConfigOption = Path("ecomflow.toml"),
     as_json: JsonOption = False,
     offline: Annotated[bool, typer.Option(help="Skip the adapters' credential calls.")] = False,
@@ -417,8 +417,8 @@ def check_config(
     raise typer.Exit(CONFIG if problems else OK)
 
 
-@app.command()
-def migrate(config: ConfigOption = Path("ecomflow.toml")) -> None:
+@app.command("migrate")
+def _migrate(config: ConfigOption = Path("ecomflow.toml")) -> None:
     """Create or upgrade every table ecomflow uses; print the schema versions."""
     from ecomflow.returns.numbering import RmaNumbering  # noqa: PLC0415
     from ecomflow.returns.store import RmaStore  # noqa: PLC0415
@@ -432,8 +432,8 @@ def migrate(config: ConfigOption = Path("ecomflow.toml")) -> None:
     orchestrator.close()
 
 
-@app.command()
-def adapters() -> None:
+@app.command("adapters")
+def _adapters() -> None:
     """List the adapter plugins: loaded ones (with what they can do) and those that failed."""
     from ecomflow.adapters import available  # noqa: PLC0415
 
@@ -461,8 +461,8 @@ def adapters() -> None:
 # -- personal data -----------------------------------------------------------------------
 
 
-@app.command()
-def anonymise(
+@app.command("anonymise")
+def _anonymise(
     older_than: Annotated[int, typer.Option(help="Days since a closed order last changed.")],
     config: ConfigOption = Path("ecomflow.toml"),
     actor: ActorOption = "retention",
@@ -479,8 +479,8 @@ def anonymise(
     )
 
 
-@app.command()
-def export(
+@app.command("export")
+def _export(
     email: Annotated[str, typer.Option(help="The customer's e-mail address.")],
     config: ConfigOption = Path("ecomflow.toml"),
     actor: ActorOption = "user",
@@ -494,8 +494,8 @@ def export(
     _print_json(data)
 
 
-@app.command()
-def erase(
+@app.command("erase")
+def _erase(
     email: Annotated[str, typer.Option(help="The customer's e-mail address.")],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
     config: ConfigOption = Path("ecomflow.toml"),
@@ -520,8 +520,8 @@ def erase(
 # -- trying it --------------------------------------------------------------------------
 
 
-@app.command()
-def demo(
+@app.command("demo")
+def _demo(
     orders: Annotated[int, typer.Option(help="Orders in the simulated day.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same day).")] = 7,
     date: Annotated[

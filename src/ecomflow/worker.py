@@ -33,7 +33,14 @@ from ecomflow.orchestration import Orchestrator, OrchestratorConfig, WorkerSetti
 from ecomflow.orchestration.limits import SharedRateLimiter
 from ecomflow.storage import SqliteStore
 
-__all__ = ["Task", "Worker", "preflight", "share_rate_limits", "sqlite_worker_lock"]
+__all__ = [
+    "Task",
+    "Worker",
+    "daily_report_of",
+    "preflight",
+    "share_rate_limits",
+    "sqlite_worker_lock",
+]
 
 logger = logging.getLogger("ecomflow.worker")
 

@@ -62,6 +62,25 @@ def test_cancelled_after_the_label_cancels_the_shipment_once(make_shop) -> None:
     assert shop.channel.statuses["2"][-1] is OrderStatus.CANCELLED
 
 
+def test_a_carrier_that_refuses_to_cancel_a_bought_label(make_shop) -> None:  # type: ignore[no-untyped-def]
+    """ShipX cancels only labels not bought yet: the order is cancelled, staff void the label."""
+    shop: Shop = make_shop()
+    shop.inpost.refuse_cancel_when_confirmed = True
+    shop.order("20", paid=True, carrier="inpost")
+    shop.run()
+    _changed(shop, "20", status=OrderStatus.CANCELLED)
+    shop.run()
+    order = shop.get("20")
+    assert order.status is OrderStatus.CANCELLED
+    assert "label-to-void-by-hand" in order.tags
+    assert shop.orchestrator.ledger.level("MUG-RED").reserved == 0
+    assert shop.inpost.faults.calls["cancel_shipment"] == 1
+    attention = [a.detail for a in shop.orchestrator.repository.audit_trail("shop-20")
+                 if a.action == "staff-attention"]
+    assert attention
+    assert "claim the label back" in attention[0]
+
+
 def test_cancelled_after_pickup_goes_to_returns_and_staff(make_shop) -> None:  # type: ignore[no-untyped-def]
     shop: Shop = make_shop()
     shop.order("3", paid=True, carrier="inpost")

@@ -252,42 +252,77 @@ def _confirmed(core: Core, claimed: Claimed, shipment: Shipment | None) -> None:
 
 
 def cancel_shipment(core: Core, claimed: Claimed) -> None:
-    """Cancel the label at the carrier (once); then cancel the order and release its stock."""
+    """Cancel the label at the carrier (once); then cancel the order and release its stock.
+
+    A carrier may refuse: ShipX, for one, cancels only shipments whose label was not
+    bought yet. If the parcel has not left, the order is cancelled all the same —
+    the parcel stays in the warehouse, its stock is released, and staff are asked to
+    unpack it and claim the unused label back. If the carrier has the parcel, it is
+    too late: the order goes to returns and staff are told.
+    """
     effect = claimed.effect
     assert isinstance(effect, CancelShipment)
     provider = core.router.carrier(effect.carrier)
     _counted(core, effect.carrier, "cancel_shipment")
     try:
         provider.cancel_shipment(effect.shipment_id)
-    except InvalidRequest as error:  # the carrier has the parcel: too late to cancel
+    except InvalidRequest as error:
         refused = str(error)
+        _counted(core, effect.carrier, "get_shipment")
+        left = provider.get_shipment(effect.shipment_id).status.has_left_warehouse
 
-        def too_late(c: Change) -> None:
-            c.order.tags.discard("cancelling")
-            c.order.tags.add("cancel-after-pickup")
+        def refused_by_carrier(c: Change) -> None:
+            o = c.order
+            o.tags.discard("cancelling")
+            if left or (o.shipment is not None and o.shipment.picked_up_at is not None):
+                o.tags.add("cancel-after-pickup")
+                c.unit.audit(
+                    f"carrier:{effect.carrier}",
+                    "staff-attention",
+                    f"order {o.id}",
+                    f"the carrier has the parcel of shipment {effect.shipment_id} and refused "
+                    f"to cancel it ({refused}); start a return (RMA)",
+                )
+                return
+            o.tags.add("label-to-void-by-hand")
             c.unit.audit(
                 f"carrier:{effect.carrier}",
                 "staff-attention",
-                f"order {c.order.id}",
-                f"the carrier refused to cancel shipment {effect.shipment_id} ({refused}); "
-                "the parcel is on its way: start a return (RMA)",
+                f"order {o.id}",
+                f"the carrier refused to cancel the bought label of shipment "
+                f"{effect.shipment_id} ({refused}); do not hand the parcel over, unpack it "
+                "and claim the label back from the carrier",
             )
+            _void_and_cancel(c, effect, why="order cancelled; the label is to be voided by hand")
 
-        change(core, effect.order_id, too_late, finishing=claimed, result=f"refused: {refused}")
+        change(
+            core,
+            effect.order_id,
+            refused_by_carrier,
+            finishing=claimed,
+            result=f"refused: {refused}",
+        )
         return
 
-    def voided(c: Change) -> None:
-        o = c.order
-        if o.shipment is not None and o.shipment.shipment_id == effect.shipment_id:
-            o.shipment = o.shipment.model_copy(update={"voided_at": c.now})
-        o.tags.discard("cancelling")
-        if o.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
-            return
-        release_reservation(c, "label cancelled")
-        c.flow.cancel(reason="label cancelled at the carrier", actor=f"carrier:{effect.carrier}")
-        c.write_back()
+    change(
+        core,
+        effect.order_id,
+        lambda c: _void_and_cancel(c, effect, why="label cancelled at the carrier"),
+        finishing=claimed,
+        result="label cancelled",
+    )
 
-    change(core, effect.order_id, voided, finishing=claimed, result="label cancelled")
+
+def _void_and_cancel(c: Change, effect: CancelShipment, *, why: str) -> None:
+    o = c.order
+    if o.shipment is not None and o.shipment.shipment_id == effect.shipment_id:
+        o.shipment = o.shipment.model_copy(update={"voided_at": c.now})
+    o.tags.discard("cancelling")
+    if o.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
+        return
+    release_reservation(c, why)
+    c.flow.cancel(reason=why, actor=f"carrier:{effect.carrier}")
+    c.write_back()
 
 
 # -- the channel -----------------------------------------------------------------------

@@ -52,11 +52,18 @@ def _type_name(annotation: Any) -> str:
             return " | ".join(repr(m.value) for m in annotation)
         if issubclass(annotation, BaseModel):
             return "table"
-        return {"str": "text", "int": "integer", "float": "number", "bool": "true/false",
-                "Decimal": "decimal", "SecretStr": "secret text", "Path": "path",
-                "date": "date", "time": "time", "datetime": "date-time"}.get(
-            annotation.__name__, annotation.__name__
-        )
+        return {
+            "str": "text",
+            "int": "integer",
+            "float": "number",
+            "bool": "true/false",
+            "Decimal": "decimal",
+            "SecretStr": "secret text",
+            "Path": "path",
+            "date": "date",
+            "time": "time",
+            "datetime": "date-time",
+        }.get(annotation.__name__, annotation.__name__)
     return str(annotation).replace("typing.", "")
 
 
@@ -98,8 +105,8 @@ def config_reference() -> str:
         "# ecomflow.toml reference",
         "",
         "Generated from the settings models by `ecomflow.orchestration.reference` — do not edit "
-        "by hand; a test checks it is current. Any value can be written as `{env = \"NAME\"}` or "
-        "`{file = \"/path\"}` to read it from the environment or a file, and any key can be set "
+        'by hand; a test checks it is current. Any value can be written as `{env = "NAME"}` or '
+        '`{file = "/path"}` to read it from the environment or a file, and any key can be set '
         "with an environment variable `ECOMFLOW_<KEY>` (nested keys joined by `__`, e.g. "
         "`ECOMFLOW_CHANNELS__SHOP__TOKEN`).",
         "",
@@ -110,14 +117,15 @@ def config_reference() -> str:
     ]
     for section in _SECTIONS:
         model = OrchestratorConfig.model_fields[section].annotation
-        assert isinstance(model, type) and issubclass(model, BaseModel)
+        assert isinstance(model, type)
+        assert issubclass(model, BaseModel)
         out += [f"## `[{section}]`", "", (model.__doc__ or "").strip().splitlines()[0], ""]
         out += [*_table(model), ""]
     out += ["## `[shop]`", "", (ShopSettings.__doc__ or "").strip().splitlines()[0], ""]
     out += [*_table(ShopSettings), ""]
     for model in (SmtpSettings, WebhookSettings, LogSettings):
         transport = model.model_fields["transport"].default
-        out += [f"## `[notify]` with `transport = \"{transport}\"`", ""]
+        out += [f'## `[notify]` with `transport = "{transport}"`', ""]
         out += [(model.__doc__ or "").strip().splitlines()[0], ""]
         out += [*_table(model, skip=("transport",)), ""]
     for plugin in available():
@@ -129,7 +137,7 @@ def config_reference() -> str:
             continue
         capabilities = ", ".join(sorted(info.capabilities))
         out += [
-            f"## `[{kind}]` with `adapter = \"{info.id}\"`",
+            f'## `[{kind}]` with `adapter = "{info.id}"`',
             "",
             f"{info.label}: {info.description} Capabilities: {capabilities}.",
             "",
@@ -140,4 +148,4 @@ def config_reference() -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m ecomflow.orchestration.reference`
-    print(config_reference(), end="")  # noqa: T201
+    print(config_reference(), end="")

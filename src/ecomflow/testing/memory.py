@@ -250,6 +250,8 @@ class MemoryCarrier:
         self.created: list[str] = []
         self.cancelled: list[str] = []
         self.refuse_cancel_after_pickup = True
+        #: Like ShipX: a shipment whose label was bought cannot be cancelled.
+        self.refuse_cancel_when_confirmed = False
         self.faults = _Faults()
         self._reads: Counter[str] = Counter()
         self._lock = threading.RLock()
@@ -396,6 +398,8 @@ class MemoryCarrier:
                 raise InvalidRequest(
                     "the parcel was taken by the courier", endpoint="cancel_shipment"
                 )
+            if self.refuse_cancel_when_confirmed and parcel.shipment.confirmed:
+                raise InvalidRequest("the label was bought", endpoint="cancel_shipment")
             if parcel.shipment.status is not TrackingStatus.CANCELLED:
                 self.cancelled.append(shipment_id)
             parcel.shipment = parcel.shipment.model_copy(

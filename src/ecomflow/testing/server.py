@@ -182,6 +182,7 @@ class Route(NamedTuple):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # many clients at once (benchmarks) must queue, not be reset
     fake: Any
 
 
