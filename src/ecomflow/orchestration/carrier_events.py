@@ -30,7 +30,14 @@ from ecomflow.shipping.exceptions import DelayReason, exception_key, find_except
 from ecomflow.shipping.shipments import Shipment
 from ecomflow.shipping.tracking import TrackingEvent, TrackingStatus
 
-__all__ = ["WebhookReport", "apply_shipment", "check_exceptions", "handle_webhook", "poll_tracking"]
+__all__ = [
+    "WebhookReport",
+    "apply_shipment",
+    "check_exceptions",
+    "handle_webhook",
+    "poll_tracking",
+    "track",
+]
 
 
 @dataclass
@@ -100,12 +107,20 @@ def apply_shipment(
     return order
 
 
-def track(c: Change, status: TrackingStatus, carrier_status: str, number: str | None) -> None:
+def track(
+    c: Change,
+    status: TrackingStatus,
+    carrier_status: str,
+    number: str | None,
+    *,
+    actor: str | None = None,
+) -> None:
     """Move the order by a tracking status (idempotent: a repeat changes nothing)."""
     o = c.order
     ref = o.shipment
     if ref is None or ref.voided_at is not None:
         return
+    actor = actor or f"carrier:{ref.carrier}"
     o.shipment = ref = ref.model_copy(update={"status": status.value})
     if (
         status.has_left_warehouse
@@ -118,15 +133,13 @@ def track(c: Change, status: TrackingStatus, carrier_status: str, number: str | 
         c.message(MessageKind.READY_FOR_PICKUP.value, incident=ref.shipment_id or "")
     elif status is TrackingStatus.DELIVERED and c.flow.can("deliver"):
         commit_stock(c)
-        c.flow.deliver(
-            reason=f"carrier: {carrier_status or 'delivered'}", actor=f"carrier:{ref.carrier}"
-        )
+        c.flow.deliver(reason=f"carrier: {carrier_status or 'delivered'}", actor=actor)
         c.write_back()
         c.message(MessageKind.DELIVERED.value)
     elif status is TrackingStatus.EXCEPTION and o.status is OrderStatus.SHIPPED:
         _delay(c, DelayReason.CARRIER_EXCEPTION, incident=exception_key(o.id, carrier_status))
     elif status is TrackingStatus.RETURNED and c.flow.can("mark_returned"):
-        c.flow.mark_returned(reason="returned to sender", actor=f"carrier:{ref.carrier}")
+        c.flow.mark_returned(reason="returned to sender", actor=actor)
         c.unit.audit(
             f"carrier:{ref.carrier}",
             "staff-attention",

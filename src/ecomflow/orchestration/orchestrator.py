@@ -54,6 +54,7 @@ from ecomflow.shipping.boxes import Box
 from ecomflow.shipping.catalogue import Catalogue
 from ecomflow.shipping.packing import DEFAULT_BOXES, Products, load_boxes
 from ecomflow.shipping.selection import SelectionPolicy
+from ecomflow.shipping.tracking import TrackingStatus
 from ecomflow.stock.ledger import StockLedger
 from ecomflow.storage import Store, open_store
 
@@ -401,6 +402,21 @@ class Orchestrator:
             order_id=order_id,
             all_parked=all_parked,
         )
+
+    def confirm_delivery(
+        self, order_id: str, *, reason: str = "collected by the customer", actor: str = "user"
+    ) -> Order:
+        """Record a delivery nobody else reports (a parcel collected at the shop)."""
+
+        def deliver(c: Change) -> None:
+            if not c.flow.can("deliver"):
+                raise EcomflowError(
+                    f"order {order_id} is {c.order.status.value}; only a shipped order is delivered"
+                )
+            c.unit.audit(actor, "delivered", f"order {order_id}", reason)
+            carrier_events.track(c, TrackingStatus.DELIVERED, reason, None, actor=actor)
+
+        return change(self.core, order_id, deliver)[0]
 
     def request_label(self, order_id: str, *, actor: str = "user") -> bool:
         """Queue the label of a packed order whose rules asked for a person to decide."""

@@ -1,0 +1,258 @@
+"""The demo's consistency checks: what the outside world received, counted by itself.
+
+Each check reads the fakes' own records (shipments at ShipX, packages and
+statuses at BaseLinker), the journal of messages as the transport received
+them (every send, repeats included), and stock arithmetic from the receipts and
+the parcels that left — never only the Orchestrator's word for it. Each check
+can fail: ``tests/test_demo.py`` breaks the thing it guards (a message sent
+twice, a stock commit skipped, a tracking write-back skipped…) and sees it fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ecomflow.orders.delivery import DeliveryMap
+from ecomflow.orders.models import Order
+from ecomflow.orders.status import OrderStatus
+
+__all__ = ["Check", "Evidence", "run_checks"]
+
+_GONE = {
+    "delivered",
+    "taken_by_courier",
+    "out_for_delivery",
+    "ready_to_pickup",
+    "delay_in_delivery",
+    "adopted_at_sorting_center",
+    "sent_from_source_branch",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: its name, whether it passed, and what it found when it did not."""
+
+    name: str
+    ok: bool
+    problems: tuple[str, ...] = ()
+
+
+@dataclass
+class Evidence:
+    """What the checks read: the outside world's records and the shop's database."""
+
+    orders: list[Order]
+    baselinker_orders: dict[int, dict[str, Any]]
+    baselinker_packages: dict[int, list[dict[str, Any]]]
+    baselinker_cancelled: set[int]
+    shipx_shipments: dict[int, dict[str, Any]]
+    journal: Path
+    received: dict[str, int]
+    on_hand: dict[str, int]
+    reserved: dict[str, int]
+    audit_subjects: set[str] = field(default_factory=set)
+    pending_labels: set[str] = field(default_factory=set)
+    collected: set[str] = field(default_factory=set)
+
+
+def _sends(journal: Path) -> list[dict[str, Any]]:
+    if not journal.exists():
+        return []
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _bl_paid(order: dict[str, Any]) -> bool:
+    total = sum(
+        (Decimal(str(p["price_brutto"])) * int(p["quantity"]) for p in order["products"]),
+        Decimal(0),
+    ) + Decimal(str(order.get("delivery_price") or 0))
+    return order.get("payment_method_cod") == "1" or Decimal(str(order["payment_done"])) >= total
+
+
+def _check(name: str, problems: Iterable[str]) -> Check:
+    found = tuple(problems)
+    return Check(name, not found, found[:10])
+
+
+def one_shipment_per_order(e: Evidence) -> Check:
+    """The carrier holds at most one live shipment per order, and shipped orders have one."""
+    live = Counter(
+        s["reference"] for s in e.shipx_shipments.values() if s.get("status") != "canceled"
+    )
+    problems = [f"{ref}: {n} live shipments at ShipX" for ref, n in live.items() if n > 1]
+    for order in e.orders:
+        ref = order.shipment
+        if order.status.is_shipped and ref and ref.carrier == "inpost" and live[order.id] != 1:
+            problems.append(f"{order.id} is {order.status.value} with {live[order.id]} shipments")
+    return _check("one shipment per order (ShipX's records)", problems)
+
+
+def one_package_per_order(e: Evidence) -> Check:
+    """BaseLinker holds one package per shipped order, with the label's tracking number."""
+    problems = []
+    by_id = {o.channel_order_id: o for o in e.orders}
+    for bl_id, packages in e.baselinker_packages.items():
+        if len(packages) > 1:
+            problems.append(f"BaseLinker order {bl_id} has {len(packages)} packages")
+    for order in e.orders:
+        if not order.status.is_shipped or order.shipment is None:
+            continue
+        packages = e.baselinker_packages.get(int(order.channel_order_id), [])
+        numbers = [p.get("courier_package_nr") for p in packages]
+        if numbers != [order.shipment.tracking_number]:
+            problems.append(f"{order.id}: BaseLinker packages {numbers}")
+    del by_id
+    return _check("one package per shipped order (BaseLinker's records)", problems)
+
+
+def each_message_once(e: Evidence) -> Check:
+    """The transport received every message key once (counted from every send)."""
+    keys = Counter(send["key"] for send in _sends(e.journal))
+    return _check(
+        "each message sent once (the transport's own count)",
+        (f"{key} sent {n} times" for key, n in keys.items() if n > 1),
+    )
+
+
+def promise_is_label(e: Evidence) -> Check:
+    """Promised service = label service = tracking link's carrier = the customer's choice."""
+    deliveries = DeliveryMap.default()
+    problems = []
+    for order in e.orders:
+        ref, plan = order.shipment, order.shipping
+        if ref is None or plan is None or ref.voided_at is not None:
+            continue
+        raw = e.baselinker_orders.get(int(order.channel_order_id), {})
+        chosen = deliveries.resolve("baselinker", raw.get("delivery_method", ""))
+        if ref.service_id != plan.service_id or ref.carrier != plan.carrier:
+            problems.append(f"{order.id}: promised {plan.service_id}, labelled {ref.service_id}")
+        if chosen.carrier is not None and chosen.carrier != ref.carrier:
+            problems.append(f"{order.id}: the customer chose {chosen.carrier}, got {ref.carrier}")
+        if ref.carrier == "inpost":
+            shipment = next(
+                (s for s in e.shipx_shipments.values() if s["reference"] == order.id), None
+            )
+            if shipment is None or shipment["service"] != plan.service_id:
+                problems.append(f"{order.id}: ShipX has {shipment and shipment['service']}")
+            if ref.tracking_url and "inpost.pl" not in ref.tracking_url:
+                problems.append(f"{order.id}: tracking link {ref.tracking_url} is not InPost's")
+            point = (shipment or {}).get("custom_attributes", {}).get("target_point")
+            if raw.get("delivery_point_id") and point != raw["delivery_point_id"]:
+                problems.append(
+                    f"{order.id}: locker {raw['delivery_point_id']} chosen, {point} labelled"
+                )
+    return _check("promise = label = tracking = the customer's choice", problems)
+
+
+def paid_orders_ship_or_wait_with_reason(e: Evidence) -> Check:
+    """Every paid, not cancelled order is shipped, or held with a reason, or its label is due."""
+    problems = []
+    by_bl = {int(o.channel_order_id): o for o in e.orders}
+    for bl_id, raw in e.baselinker_orders.items():
+        if bl_id in e.baselinker_cancelled or not _bl_paid(raw):
+            continue
+        order = by_bl.get(bl_id)
+        if order is None:
+            problems.append(f"BaseLinker order {bl_id} was never taken in")
+        elif order.status is OrderStatus.ON_HOLD:
+            if not order.hold_reason:
+                problems.append(f"{order.id} is held without a reason")
+        elif not order.status.is_shipped and order.id not in e.pending_labels:
+            problems.append(f"{order.id} is paid but {order.status.value}")
+    return _check("every paid order is shipped or held with a reason", problems)
+
+
+def no_order_waits_without_reason(e: Evidence) -> Check:
+    """New orders wait for payment; held ones say why; packed ones have a label due."""
+    problems = []
+    for order in e.orders:
+        if order.status is OrderStatus.NEW and (order.is_paid or order.payment.cod):
+            problems.append(f"{order.id} is paid but still new")
+        elif order.status is OrderStatus.ON_HOLD and not order.hold_reason:
+            problems.append(f"{order.id} is held without a reason")
+        elif (
+            order.status is OrderStatus.PACKED
+            and order.id not in e.pending_labels
+            and ("label-by-hand" not in order.tags)
+        ):
+            problems.append(f"{order.id} is packed with no label due")
+        elif order.status in (OrderStatus.PAID, OrderStatus.READY_TO_PACK):
+            problems.append(f"{order.id} stopped at {order.status.value}")
+    return _check("no order waits without a reason", problems)
+
+
+def cancelled_orders_have_no_live_label(e: Evidence) -> Check:
+    """A cancelled order's label is cancelled at the carrier, or staff were told to void it."""
+    problems = []
+    for order in e.orders:
+        if order.status is not OrderStatus.CANCELLED or order.shipment is None:
+            continue
+        shipment = next((s for s in e.shipx_shipments.values() if s["reference"] == order.id), None)
+        live = shipment is not None and shipment.get("status") != "canceled"
+        told = f"order {order.id}" in e.audit_subjects and "label-to-void-by-hand" in order.tags
+        if live and not told:
+            problems.append(f"{order.id} is cancelled but its label is live at ShipX")
+    by_bl = {int(o.channel_order_id): o for o in e.orders}
+    for bl_id in e.baselinker_cancelled:
+        order = by_bl.get(bl_id)
+        ref = order.shipment if order is not None else None
+        if (
+            order is not None
+            and ref is not None
+            and order.status.is_shipped
+            and ref.picked_up_at is None
+            and "cancel-after-pickup" not in order.tags
+        ):
+            problems.append(f"{order.id} was cancelled in BaseLinker but is still shipped")
+    return _check("no cancelled order ships with a live label", problems)
+
+
+def stock_adds_up(e: Evidence) -> Check:
+    """On hand = received − units whose parcels left, by arithmetic outside the ledger."""
+    left: Counter[str] = Counter()
+    for order in e.orders:
+        ref = order.shipment
+        if ref is None or ref.voided_at is not None:
+            continue
+        gone = False
+        if ref.carrier == "inpost":
+            shipment = next(
+                (s for s in e.shipx_shipments.values() if s["reference"] == order.id), None
+            )
+            gone = shipment is not None and shipment.get("status") in _GONE
+        elif order.id in e.collected or order.status is OrderStatus.DELIVERED:
+            gone = True
+        elif ref.carrier != "inpost":
+            gone = order.status.is_shipped  # no pickup signal: it leaves with the label
+        if gone:
+            left.update(order.quantities())
+    problems = []
+    for sku, received in sorted(e.received.items()):
+        expected = received - left[sku]
+        if e.on_hand.get(sku, 0) != expected:
+            problems.append(f"{sku}: on hand {e.on_hand.get(sku, 0)}, expected {expected}")
+        if e.reserved.get(sku, 0) > e.on_hand.get(sku, 0):
+            problems.append(f"{sku}: reserved {e.reserved[sku]} > on hand")
+    return _check("stock adds up: received − shipped = on hand, never oversold", problems)
+
+
+def run_checks(evidence: Evidence) -> list[Check]:
+    """Every check, in the order the report prints them."""
+    return [
+        one_shipment_per_order(evidence),
+        one_package_per_order(evidence),
+        each_message_once(evidence),
+        promise_is_label(evidence),
+        paid_orders_ship_or_wait_with_reason(evidence),
+        no_order_waits_without_reason(evidence),
+        cancelled_orders_have_no_live_label(evidence),
+        stock_adds_up(evidence),
+    ]
