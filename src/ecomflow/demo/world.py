@@ -208,7 +208,8 @@ class World:
 
     def step(self, until: datetime) -> None:
         """The shop's worker at ``until``: intake, expiry, holds, then two dispatchers at once."""
-        assert self.main is not None and self.second is not None
+        assert self.main is not None
+        assert self.second is not None
         self.clock.set(until.astimezone(UTC))
         self.main.sync()
         self.main.expire()
@@ -218,7 +219,8 @@ class World:
 
     def dispatch(self) -> None:
         """The main worker and a second one with a short lease, at the same time."""
-        assert self.main is not None and self.second is not None
+        assert self.main is not None
+        assert self.second is not None
         errors: list[BaseException] = []
 
         def run(orchestrator: Orchestrator) -> None:
