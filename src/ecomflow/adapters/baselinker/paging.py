@@ -98,6 +98,7 @@ class OrderPager:
         """The orders of ``page`` not delivered before; moves the boundary, sets :attr:`done`."""
         self.calls += 1
         boundary = self.date
+        draining = self._drain_from is not None
         fresh: list[OrderRef] = []
         for ref in page:
             if ref.date < boundary or ref.order_id in self._delivered:
@@ -106,12 +107,19 @@ class OrderPager:
                 continue
             fresh.append(ref)
             self._delivered.add(ref.order_id)
+        full = len(page) >= PAGE_SIZE
         last = max((r.date for r in page), default=boundary)
+        if draining and (last > boundary or not full):
+            # The crowded second is complete; but id_from also hid the lower ids of the
+            # seconds after it, so those are read again without it.
+            self.date, self._drain_from = boundary + 1, None
+            self.seen = {r.order_id for r in page if r.date == self.date}
+            self.done = False
+            return fresh
         if last > boundary:  # the seconds before ``last`` are complete
             self.date, self.seen, self._drain_from = last, set(), None
         in_second = [r.order_id for r in page if r.date == self.date]
         self.seen.update(in_second)
-        full = len(page) >= PAGE_SIZE
         if full and len(in_second) == len(page):
             self._drain(in_second)
         self.done = not full
