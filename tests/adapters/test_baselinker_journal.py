@@ -18,6 +18,7 @@ from ecomflow.adapters.baselinker import (
     FetchCursor,
     to_reread,
 )
+from ecomflow.adapters.baselinker.journal import WANTED_TYPES
 from ecomflow.adapters.protocols import StatusChange
 from ecomflow.http import RateLimiter, RetryPolicy
 from ecomflow.orders import OrderStatus
@@ -215,15 +216,21 @@ def test_a_journal_gap_longer_than_its_three_days_is_covered_by_a_reread(
     assert set(again) == {ids[1]} and again[ids[1]].is_paid
 
 
-def test_the_first_fetch_reads_the_journal_to_its_end(
+def test_the_journal_is_read_to_its_end_and_filtered_by_type(
     fake: FakeBaseLinker, clock: FrozenClock
 ) -> None:
     client = client_for(fake, clock)
-    seed(fake, 250)
-    batch = client.fetch_orders(None)
-    assert len(batch.orders) == 250
-    assert fake.calls["getJournalList"] == 3  # 100 + 100 + 50 events
-    assert FetchCursor.decode(batch.cursor).log_id == 250
+    ids = seed(fake, 250)
+    first = client.fetch_orders(None)
+    assert fake.calls["getJournalList"] == 1  # 250 "order created" events are not asked for
+    for order_id in ids:
+        fake.pay(order_id)
+    fake.reset_counters()
+    again = client.fetch_orders(first.cursor)
+    assert len(again.orders) == 250
+    assert fake.calls["getJournalList"] == 3  # 100 + 100 + 50 payments
+    assert FetchCursor.decode(again.cursor).log_id == len(fake.journal)
+    assert not set(WANTED_TYPES) & {1, 2, 7, 8, 9, 10, 15, 19, 20, 21}
 
 
 def test_the_async_twin_sees_changes_the_same_way(fake: FakeBaseLinker, clock: FrozenClock) -> None:

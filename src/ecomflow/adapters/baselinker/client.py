@@ -41,7 +41,12 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError
 
-from ecomflow.adapters.baselinker.journal import JOURNAL_PAGE, JOURNAL_WINDOW, to_reread
+from ecomflow.adapters.baselinker.journal import (
+    JOURNAL_PAGE,
+    JOURNAL_WINDOW,
+    WANTED_TYPES,
+    to_reread,
+)
 from ecomflow.adapters.baselinker.mapper import (
     MAX_PACKAGE_NUMBER,
     OrderMapper,
@@ -438,7 +443,7 @@ class BaseLinkerOperations:
         wanted: dict[int, int] = {}
         lapsed = False
         if self.settings.journal != "off":
-            if state.log_id is not None and now - state.journal_at > JOURNAL_WINDOW - 7200:
+            if state.journal_at and now - state.journal_at > JOURNAL_WINDOW - 7200:
                 lapsed = True  # events older than the journal's 3 days may be gone
             logs, state = yield from self._read_journal(state, now)
             wanted = to_reread(logs, self._own_writes)
@@ -514,7 +519,9 @@ class BaseLinkerOperations:
         logs: list[BLLog] = []
         behind = False
         for page_number in range(MAX_JOURNAL_PAGES):
-            answer = yield self._call("getJournalList", {"last_log_id": last})
+            answer = yield self._call(
+                "getJournalList", {"last_log_id": last, "logs_types": list(WANTED_TYPES)}
+            )
             new = [log for log in _logs_of(answer) if log.id > last]
             logs += new
             if new:
@@ -522,10 +529,11 @@ class BaseLinkerOperations:
             if len(new) < JOURNAL_PAGE:
                 break
             behind = page_number == MAX_JOURNAL_PAGES - 1
-        if state.log_id is None and not logs:
-            return logs, state  # not (yet) proven to work: nothing to remember
         read_to = max((log.date for log in logs), default=now) if behind else now
-        return logs, replace(state, log_id=last, journal_at=read_to // 3600 * 3600)
+        # ``log_id`` stays unset until the journal has returned an event ("auto" mode
+        # takes that as the proof that Base support has enabled it).
+        log_id = last if logs or state.log_id is not None else None
+        return logs, replace(state, log_id=log_id, journal_at=read_to // 3600 * 3600)
 
     def _reread(
         self, wanted: Mapping[int, int], got: dict[int, tuple[Any, int | None]]
