@@ -127,7 +127,7 @@ def test_split_and_merge_read_the_other_order_too(
     fake.log(original, 6, split_off)
     del fake.orders[merged]  # merged into ``target``
     fake.log(target, 5, merged)
-    with caplog.at_level(logging.WARNING, "ecomflow.adapters.baselinker"):
+    with caplog.at_level(logging.INFO, "ecomflow.adapters.baselinker"):
         again = by_id(client.fetch_orders(first.cursor))
     assert set(again) == {original, split_off, target}
     assert f"order {merged} changed (journal)" in caplog.text

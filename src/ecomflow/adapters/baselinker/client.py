@@ -27,15 +27,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import bisect
 import hashlib
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -53,7 +51,8 @@ from ecomflow.adapters.baselinker.mapper import (
     bl_order_id,
     stock_payloads,
 )
-from ecomflow.adapters.baselinker.paging import PAGE_SIZE, FetchCursor, OrderPager, ref_of
+from ecomflow.adapters.baselinker.memory import Bounded, RecentOrders, digest
+from ecomflow.adapters.baselinker.paging import FetchCursor, OrderPager, ref_of
 from ecomflow.adapters.baselinker.settings import BaseLinkerSettings
 from ecomflow.adapters.baselinker.wire import (
     BLInventoryProduct,
@@ -107,9 +106,6 @@ __all__ = [
 
 logger = logging.getLogger("ecomflow.adapters.baselinker")
 
-K = TypeVar("K")
-V = TypeVar("V")
-
 #: How long BaseLinker blocks an account that broke the limit (reference §2: "about 5 minutes").
 BLOCK_SECONDS = 300.0
 
@@ -135,67 +131,6 @@ def limiter_for(token: str, per_minute: int, clock: object | None = None) -> Rat
     if key not in _LIMITERS:
         _LIMITERS[key] = RateLimiter(per_minute, 60.0, clock=clock)
     return _LIMITERS[key]
-
-
-class _Bounded(OrderedDict[K, V]):
-    """A dict that forgets its oldest entries beyond ``limit`` (no growth with history)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def __setitem__(self, key: K, value: V) -> None:
-        if key in self:
-            self.move_to_end(key)
-        super().__setitem__(key, value)
-        while len(self) > self.limit:
-            self.popitem(last=False)
-
-
-class _RecentOrders:
-    """Ids and confirmation seconds of orders this client has read (bounded, in memory).
-
-    Used only to choose the cheaper way to re-read changed orders: one call each,
-    or one range read from ``id_from`` over the newest orders.
-    """
-
-    def __init__(self, limit: int = 50_000) -> None:
-        self.limit = limit
-        self._ids: list[int] = []
-        self._dates: dict[int, int] = {}
-
-    def add(self, order_id: int, date: int) -> None:
-        if order_id not in self._dates:
-            bisect.insort(self._ids, order_id)
-        self._dates[order_id] = date
-        if len(self._ids) > self.limit + self.limit // 4:
-            drop = len(self._ids) - self.limit
-            for old in self._ids[:drop]:
-                del self._dates[old]
-            del self._ids[:drop]
-
-    def plan(self, wanted: Sequence[int]) -> tuple[int, int] | None:
-        """``(id_from, date_confirmed_from)`` of a range read cheaper than single reads.
-
-        ``wanted`` is sorted; orders below the chosen id are read one by one.
-        """
-        best_cost, best = len(wanted), None
-        for index, order_id in enumerate(wanted):
-            if order_id not in self._dates:
-                continue
-            newer = len(self._ids) - bisect.bisect_left(self._ids, order_id)
-            cost = index + newer // PAGE_SIZE + 1
-            if cost < best_cost:
-                best_cost, best = cost, index
-        if best is None:
-            return None
-        dates = [self._dates[o] for o in wanted[best:] if o in self._dates]
-        return wanted[best], min(dates)
-
-
-def _digest(raw: Any) -> bytes:
-    text = json.dumps(raw, sort_keys=True, default=str).encode()
-    return hashlib.blake2b(text, digest_size=8).digest()
 
 
 def _orders_of(answer: Mapping[str, Any]) -> list[Any]:
@@ -251,9 +186,9 @@ class BaseLinkerOperations:
     _status_names: dict[int, str] | None
     _skus: dict[str, list[str]] | None
     _skus_at: float
-    _own_writes: _Bounded[int, int]
-    _sent: _Bounded[int, bytes]
-    _recent: _RecentOrders
+    _own_writes: Bounded[int, int]
+    _sent: Bounded[int, bytes]
+    _recent: RecentOrders
 
     def _setup(self, settings: BaseLinkerSettings, clock: Clock | None) -> dict[str, Any]:
         token = settings.token.get_secret_value()
@@ -271,9 +206,9 @@ class BaseLinkerOperations:
         self._status_names = None
         self._skus = None
         self._skus_at = 0.0
-        self._own_writes = _Bounded(10_000)
-        self._sent = _Bounded(50_000)
-        self._recent = _RecentOrders()
+        self._own_writes = Bounded(10_000)
+        self._sent = Bounded(50_000)
+        self._recent = RecentOrders()
         return {
             "base_url": f"{parts.scheme}://{parts.netloc}",
             "secrets": (token,),
@@ -475,7 +410,7 @@ class BaseLinkerOperations:
                 failures.append(mapped)
             else:
                 orders.append(mapped)
-            self._sent[order_id] = _digest(raw)
+            self._sent[order_id] = digest(raw)
         for raw in unreadable:
             failures.append(
                 IntakeFailure(
@@ -562,10 +497,10 @@ class BaseLinkerOperations:
             found = [r for r in raws if (ref := ref_of(r)) is not None and ref.order_id == order_id]
             if found:
                 got[order_id] = (found[0], pending[order_id])
-            else:
-                logger.warning(
+            else:  # normal for an order not confirmed yet; worth knowing for a removed one
+                logger.info(
                     "BaseLinker order %s changed (journal) but getOrders has no confirmed "
-                    "order with that id: removed, merged away or not confirmed",
+                    "order with that id: removed, merged away or not confirmed yet",
                     order_id,
                 )
 
@@ -583,7 +518,7 @@ class BaseLinkerOperations:
                 for raw, ref in self._take(pager, raws, []):
                     if ref.order_id in got:
                         got[ref.order_id] = (raw, got[ref.order_id][1])
-                    elif self._sent.get(ref.order_id) != _digest(raw):
+                    elif self._sent.get(ref.order_id) != digest(raw):
                         got[ref.order_id] = (raw, None)
         except CursorOverflow as error:
             logger.warning("re-read of recent orders stopped early: %s", error)
