@@ -202,16 +202,16 @@ def cancelled_orders_have_no_live_label(e: Evidence) -> Check:
             problems.append(f"{order.id} is cancelled but its label is live at ShipX")
     by_bl = {int(o.channel_order_id): o for o in e.orders}
     for bl_id in e.baselinker_cancelled:
-        order = by_bl.get(bl_id)
-        ref = order.shipment if order is not None else None
+        found = by_bl.get(bl_id)
+        ref = found.shipment if found is not None else None
         if (
-            order is not None
+            found is not None
             and ref is not None
-            and order.status.is_shipped
+            and found.status.is_shipped
             and ref.picked_up_at is None
-            and "cancel-after-pickup" not in order.tags
+            and "cancel-after-pickup" not in found.tags
         ):
-            problems.append(f"{order.id} was cancelled in BaseLinker but is still shipped")
+            problems.append(f"{found.id} was cancelled in BaseLinker but is still shipped")
     return _check("no cancelled order ships with a live label", problems)
 
 
