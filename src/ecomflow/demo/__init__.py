@@ -117,8 +117,11 @@ def run_demo(
     journal = _fresh(db)
     clock = FrozenClock(local(day, 7).astimezone(UTC))
     fake_time = FakeClock()
+    def monotonic() -> float:  # the fake's rate window runs on the same simulated time
+        return clock().timestamp() + fake_time.monotonic()
+
     with (
-        FakeBaseLinker(token="demo", clock=fake_time.monotonic, now=clock, keep_alive=True) as bl,
+        FakeBaseLinker(token="demo", clock=monotonic, now=clock, keep_alive=True) as bl,
         FakeShipX(token="demo", organization_id=4242, confirm_after=0, keep_alive=True) as shipx,
     ):
         world = World(scenario, db, journal, clock, bl, shipx, fake_time)

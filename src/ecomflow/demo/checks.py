@@ -145,7 +145,8 @@ def promise_is_label(e: Evidence) -> Check:
             if ref.tracking_url and "inpost.pl" not in ref.tracking_url:
                 problems.append(f"{order.id}: tracking link {ref.tracking_url} is not InPost's")
             point = (shipment or {}).get("custom_attributes", {}).get("target_point")
-            if raw.get("delivery_point_id") and point != raw["delivery_point_id"]:
+            told = "changed-after-label" in order.tags and f"order {order.id}" in e.audit_subjects
+            if raw.get("delivery_point_id") and point != raw["delivery_point_id"] and not told:
                 problems.append(
                     f"{order.id}: locker {raw['delivery_point_id']} chosen, {point} labelled"
                 )

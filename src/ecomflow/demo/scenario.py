@@ -226,7 +226,7 @@ def plan_day(orders: int, seed: int, day: date) -> Scenario:
             fields["phone"] = "12345"
             order.story.append("bad phone (held for verification)")
         change = rng.random()
-        if change < 0.03 and method == LOCKER:
+        if change < 0.05 and method == LOCKER and when > local(day, 15, 5):
             other = rng.choice([c for c in CITIES if c[2] != point])
             order.story.append("changed the locker 20 minutes after ordering")
             events.append(

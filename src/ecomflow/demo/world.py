@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ecomflow.demo.scenario import PRODUCTS, Scenario, WorldEvent
-from ecomflow.http import FakeClock, RateLimiter, RetryPolicy
+from ecomflow.http import FakeClock, RetryPolicy
 from ecomflow.notify import JournalNotifier
 from ecomflow.orchestration import Orchestrator, OrchestratorConfig
+from ecomflow.orchestration.limits import SharedRateLimiter
 from ecomflow.rules import RuleSet
 from ecomflow.shipping import Products, ProductSpec
 from ecomflow.testing import FakeBaseLinker, FakeShipX, FrozenClock
@@ -139,9 +140,21 @@ class World:
         ]:
             if hasattr(client, "retry"):
                 client.retry = fast
+        # Both workers share one BaseLinker budget through the database, on simulated time.
         channel = orchestrator.router.channels["baselinker"]
-        channel.limiter = RateLimiter(90, 60.0, clock=self.fake_time)  # type: ignore[attr-defined]
+        channel.limiter = SharedRateLimiter(  # type: ignore[attr-defined]
+            orchestrator.repository.store,
+            "channels:baselinker",
+            rate=90,
+            per=60.0,
+            clock=self.monotonic,
+            sleep=self.fake_time.sleep,
+        )
         return orchestrator
+
+    def monotonic(self) -> float:
+        """Simulated seconds: the shop's clock plus the time spent waiting for the API."""
+        return self.clock().timestamp() + self.fake_time.monotonic()
 
     # -- the world's side -------------------------------------------------------------
 
