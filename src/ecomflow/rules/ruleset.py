@@ -39,6 +39,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -313,20 +314,57 @@ class Outcome:
     decided_by: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+#: What evaluate() records per rule: its verdict, or that it was disabled or not reached.
+_Step = Literal[True, False, None, "disabled", "stopped"]
+_FIXED_REASONS = {
+    "disabled": "disabled",
+    "stopped": "not evaluated: an earlier rule stopped",
+}
+
+
+@dataclass(frozen=True, eq=False)
 class Evaluation:
-    """The result of :meth:`RuleSet.evaluate`: actions in order, outcome and trace."""
+    """The result of :meth:`RuleSet.evaluate`: actions in order, outcome and trace.
+
+    The trace is built when first read (an evaluation is often only applied);
+    its reasons describe the order as it was when evaluated.
+    """
 
     order_id: str
     at: datetime
     actions: tuple[Action, ...]
     outcome: Outcome
-    trace: tuple[RuleTrace, ...]
+    rules: tuple[Rule, ...] = field(repr=False)
+    steps: tuple[_Step, ...] = field(repr=False)
+    overridden: Mapping[str, tuple[str, ...]] = field(repr=False)
+    facts: Facts = field(repr=False)
 
     @property
     def matched(self) -> list[str]:
         """Ids of the rules that matched."""
-        return [t.rule_id for t in self.trace if t.matched]
+        return [rule.id for rule, step in zip(self.rules, self.steps, strict=True) if step is True]
+
+    @cached_property
+    def trace(self) -> tuple[RuleTrace, ...]:
+        """One line per rule, in evaluation order: matched, not, unknown, disabled, skipped."""
+        return tuple(self._trace_line(r, s) for r, s in zip(self.rules, self.steps, strict=True))
+
+    def _trace_line(self, rule: Rule, step: _Step) -> RuleTrace:
+        if step is True:
+            reason = "stop" if rule.stop else None
+            return RuleTrace(rule.id, True, reason, self.overridden.get(rule.id, ()))
+        if isinstance(step, str):
+            return RuleTrace(rule.id, False, _FIXED_REASONS[step])
+        return RuleTrace._unmatched(rule.id, step, rule.condition, self.facts)
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.order_id, self.at, self.actions, self.outcome, self.trace)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Evaluation) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.order_id, self.at, self.actions))
 
     def explain(self) -> str:
         """The trace, one rule a line (``✓`` matched, ``✗`` did not, ``?`` unknown)."""
@@ -381,6 +419,8 @@ class RuleSet:
         self.rules: tuple[Rule, ...] = tuple(sorted(listed, key=lambda r: -r.priority))
         self.strategy: Strategy = strategy
         self.on_conflict: ConflictPolicy = on_conflict
+        # What evaluate() runs: each rule with its condition's test (None: disabled).
+        self._plan = tuple((r, r.condition.test if r.enabled else None) for r in self.rules)
         if on_conflict == "error":
             _check_conflicts(self.rules)
 
@@ -450,27 +490,32 @@ class RuleSet:
     def evaluate(self, order: Order, *, now: datetime) -> Evaluation:
         """Which rules match ``order`` and what they ask for; changes nothing."""
         ensure_aware(now, "now")
-        trace: list[RuleTrace] = []
-        single: dict[str, Action] = {}
-        collected = _Collected()
-        done = False
         facts = Facts(order)
-        for rule in self.rules:
-            if done:
-                trace.append(RuleTrace(rule.id, False, "not evaluated: an earlier rule stopped"))
+        steps: list[_Step] = []
+        record = steps.append
+        collected = _Collected()
+        single: dict[str, Action] = {}
+        overridden: dict[str, tuple[str, ...]] = {}
+        for rule, test in self._plan:
+            if test is None:
+                record("disabled")
                 continue
-            if not rule.enabled:
-                trace.append(RuleTrace(rule.id, False, "disabled"))
-                continue
-            verdict = rule.condition.test(facts)
-            if verdict is not True:
-                trace.append(RuleTrace._unmatched(rule.id, verdict, rule.condition, facts))
-                continue
-            overridden = collected.take(rule, single)
-            trace.append(RuleTrace(rule.id, True, "stop" if rule.stop else None, overridden))
-            done = rule.stop or self.strategy == "first_match"
+            verdict = test(facts)
+            record(verdict)
+            if verdict is True:
+                overridden[rule.id] = collected.take(rule, single)
+                if rule.stop or self.strategy == "first_match":
+                    break
+        steps += ["stopped"] * (len(self.rules) - len(steps))
         return Evaluation(
-            order.id, now, tuple(collected.actions), collected.outcome(single), tuple(trace)
+            order.id,
+            now,
+            tuple(collected.actions),
+            collected.outcome(single),
+            self.rules,
+            tuple(steps),
+            overridden,
+            facts,
         )
 
     def __len__(self) -> int:
