@@ -492,7 +492,7 @@ ALWAYS: Condition = AllOf(())
 _LeafParts = tuple[Callable[[Facts], Truth], Callable[[Any], str]]
 
 
-def _bool_leaf(name: str, op: str, want: bool) -> _LeafParts:
+def _bool_leaf(name: str, want: bool) -> _LeafParts:
     def test(facts: Facts) -> Truth:
         return facts[name] is want
 
@@ -732,7 +732,7 @@ def _leaf(spec: Mapping[str, Any], rule_id: str) -> Leaf:
             raise _fail(rule_id, name, f"{raw!r} is not true or false")
         want = raw if op == "==" else not raw
         comparison = Comparison(name, kind, "==", want, str(want).lower())
-        return Leaf(comparison, *_bool_leaf(name, op, want))
+        return Leaf(comparison, *_bool_leaf(name, want))
     value = _parse_value(kind, op, raw, rule_id, name)
     shown = _shown_value(kind, op, raw, value)
     comparison = Comparison(name, kind, op, value, shown)

@@ -327,7 +327,11 @@ class Evaluation:
     """The result of :meth:`RuleSet.evaluate`: actions in order, outcome and trace.
 
     The trace is built when first read (an evaluation is often only applied);
-    its reasons describe the order as it was when evaluated.
+    its reasons describe the order as it was when evaluated. ``rules`` are the
+    rule set's rules in evaluation order, ``steps`` what happened to each
+    (``True``/``False``/``None`` for unknown, ``"disabled"``, ``"stopped"``),
+    ``overridden`` the single-valued actions each matching rule lost, and
+    ``facts`` the order's field values as read.
     """
 
     order_id: str
