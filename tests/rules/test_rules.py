@@ -52,7 +52,7 @@ def test_seed_rule_at_500_00() -> None:
     evaluation = rules.evaluate(order, now=NOW)
     assert "paid-inpost-under-500" not in evaluation.matched
     trace = {t.rule_id: t for t in evaluation.trace}
-    assert trace["paid-inpost-under-500"].reason == "total 500.00 PLN is not < 500 PLN"
+    assert trace["paid-inpost-under-500"].reason == "total 500.00 PLN is not < 500 zł"
     applied = apply_outcome(evaluation, flow)
     assert order.status is OrderStatus.PAID
     assert not applied.request_label
@@ -65,7 +65,7 @@ def test_trace_names_the_first_failing_condition() -> None:
     assert "✗ paid-inpost-under-500: payment.paid is false" in text
     dpd = inpost_order("100.00")
     dpd.delivery.carrier = "dpd"
-    assert "delivery.carrier 'dpd' is not 'inpost'" in str(rules.evaluate(dpd, now=NOW))
+    assert "delivery.carrier 'dpd' is not 'InPost'" in str(rules.evaluate(dpd, now=NOW))
     assert "<table>" in rules.evaluate(dpd, now=NOW)._repr_html_()
 
 
@@ -107,14 +107,14 @@ def test_operators(spec: dict[str, Any], matches: bool) -> None:
 
 def test_money_in_another_currency_does_not_match() -> None:
     check = compile_condition({"field": "total", "op": "<", "value": "500 PLN"}, rule_id="t")
-    assert check(sample_order(currency="EUR")) == "total is in EUR, the rule compares PLN"
+    assert check(sample_order(currency="EUR")) == "total is in EUR, the rule compares PLN: unknown"
 
 
 def test_unknown_weight_does_not_match() -> None:
     order = sample_order()
     order.lines = [order.lines[0].model_copy(update={"weight_kg": None})]
     check = compile_condition({"field": "weight", "op": "<", "value": 25}, rule_id="t")
-    assert check(order) == "weight is unknown"
+    assert check(order) == "weight is missing: unknown"
 
 
 # -- load-time errors ---------------------------------------------------------------------
@@ -156,6 +156,7 @@ def test_duplicate_ids_and_bad_strategy() -> None:
 
 
 def test_priority_order_first_setter_wins_and_is_traced() -> None:
+    # A higher priority runs first (issue 16 item 21: one direction, documented).
     rules = RuleSet.load(
         {
             "rules": [
@@ -163,13 +164,13 @@ def test_priority_order_first_setter_wins_and_is_traced() -> None:
                     "late",
                     {"field": "channel", "value": "shop"},
                     [{"set_service": "dpd_classic"}],
-                    priority=50,
+                    priority=5,
                 ),
                 rule(
                     "early",
                     {"field": "channel", "value": "shop"},
                     [{"set_service": "inpost"}],
-                    priority=5,
+                    priority=50,
                 ),
             ]
         }
@@ -183,14 +184,14 @@ def test_priority_order_first_setter_wins_and_is_traced() -> None:
 
 def test_first_match_and_stop() -> None:
     specs = [
-        rule("a", {"field": "channel", "value": "shop"}, [{"add_tag": "a"}], priority=1),
+        rule("a", {"field": "channel", "value": "shop"}, [{"add_tag": "a"}], priority=3),
         rule("b", {"field": "channel", "value": "shop"}, [{"add_tag": "b"}], priority=2, stop=True),
-        rule("c", {"field": "channel", "value": "shop"}, [{"add_tag": "c"}], priority=3),
+        rule("c", {"field": "channel", "value": "shop"}, [{"add_tag": "c"}], priority=1),
         rule(
             "off",
             {"field": "channel", "value": "shop"},
             [{"add_tag": "off"}],
-            priority=0,
+            priority=9,
             enabled=False,
         ),
     ]

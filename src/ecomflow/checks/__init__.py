@@ -1,7 +1,7 @@
 """Checks that stop problem orders before they cost money, and catalogue data quality."""
 
 from ecomflow.checks.catalog import WeightCheck, audit_products, weight_mismatch
-from ecomflow.checks.findings import Finding, Severity
+from ecomflow.checks.findings import FINDING_CODES, Finding, FindingCode, Severity
 from ecomflow.checks.order import (
     POSTCODE_FORMATS,
     CheckPolicy,
@@ -16,10 +16,12 @@ from ecomflow.checks.order import (
 )
 
 __all__ = [
+    "FINDING_CODES",
     "POSTCODE_FORMATS",
     "CheckPolicy",
     "DataRequest",
     "Finding",
+    "FindingCode",
     "Severity",
     "WeightCheck",
     "audit_products",

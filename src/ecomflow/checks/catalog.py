@@ -31,10 +31,11 @@ def audit_products(products: Iterable[Product]) -> dict[str, list[Finding]]:
     by_ean: dict[str, list[str]] = defaultdict(list)
     for product in items:
         found = report[product.sku]
+        about = {"sku": product.sku}
         if not product.ean:
-            found.append(Finding("ean.missing", Severity.ERROR, "ean", "no EAN"))
+            found.append(Finding("ean.missing", Severity.ERROR, "ean", "no EAN", None, about))
         else:
-            found += check_ean(product.ean, "ean", Severity.ERROR)
+            found += check_ean(product.ean, "ean", Severity.ERROR, **about)
             by_ean[product.ean].append(product.sku)
         if product.weight_kg is None or product.weight_kg == 0:
             found.append(
@@ -43,6 +44,8 @@ def audit_products(products: Iterable[Product]) -> dict[str, list[Finding]]:
                     Severity.ERROR,
                     "weight_kg",
                     "no weight (carrier selection needs it)",
+                    product.weight_kg,
+                    about,
                 )
             )
         if product.dimensions_cm is None:
@@ -52,21 +55,28 @@ def audit_products(products: Iterable[Product]) -> dict[str, list[Finding]]:
                     Severity.ERROR,
                     "dimensions_cm",
                     "no dimensions (box and locker size need them)",
+                    None,
+                    about,
                 )
             )
         if not product.images:
-            found.append(Finding("product.images_missing", Severity.WARNING, "images", "no images"))
+            found.append(
+                Finding(
+                    "product.images_missing", Severity.WARNING, "images", "no images", None, about
+                )
+            )
     for ean, skus in by_ean.items():
         if len(skus) > 1:
             for sku in skus:
-                others = ", ".join(s for s in skus if s != sku)
+                others = [s for s in skus if s != sku]
                 report[sku].append(
                     Finding(
                         "ean.duplicate",
                         Severity.ERROR,
                         "ean",
-                        f"EAN {ean} is also used by {others}",
+                        f"EAN {ean} is also used by {', '.join(others)}",
                         ean,
+                        {"sku": sku, "others": others},
                     )
                 )
     return report

@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 from stdnum import ean as stdnum_ean
 from stdnum.eu import vat as stdnum_vat
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.pl import nip as stdnum_nip
 
@@ -45,19 +47,27 @@ __all__ = [
 ]
 
 #: Postcode patterns per country, with the format shown to people.
+#:
+#: Only ASCII: ``[0-9]``, never ``\d`` (which matches fullwidth and other Unicode
+#: digits), and the patterns are compiled with ``re.ASCII`` so that ``[A-Z]``
+#: under ``re.IGNORECASE`` does not match the Kelvin sign or the long s.
 POSTCODE_FORMATS: dict[str, tuple[str, str]] = {
-    "PL": (r"\d{2}-\d{3}", "NN-NNN"),
-    "DE": (r"\d{5}", "NNNNN"),
-    "CZ": (r"\d{3} ?\d{2}", "NNN NN"),
-    "SK": (r"\d{3} ?\d{2}", "NNN NN"),
-    "LT": (r"(LT-)?\d{5}", "LT-NNNNN"),
-    "FR": (r"\d{5}", "NNNNN"),
-    "NL": (r"\d{4} ?[A-Z]{2}", "NNNN AA"),
-    "GB": (r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "AA9A 9AA"),
+    "PL": (r"[0-9]{2}-[0-9]{3}", "NN-NNN"),
+    "DE": (r"[0-9]{5}", "NNNNN"),
+    "CZ": (r"[0-9]{3} ?[0-9]{2}", "NNN NN"),
+    "SK": (r"[0-9]{3} ?[0-9]{2}", "NNN NN"),
+    "LT": (r"(LT-)?[0-9]{5}", "LT-NNNNN"),
+    "FR": (r"[0-9]{5}", "NNNNN"),
+    "NL": (r"[0-9]{4} ?[A-Z]{2}", "NNNN AA"),
+    "GB": (r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}", "AA9A 9AA"),
 }
 _PERMISSIVE = (r"[A-Z0-9][A-Z0-9 -]{1,9}", "2–10 letters, digits, spaces or dashes")
-_COMPILED = {k: re.compile(f"^{p}$", re.IGNORECASE) for k, (p, _) in POSTCODE_FORMATS.items()}
-_COMPILED_DEFAULT = re.compile(f"^{_PERMISSIVE[0]}$", re.IGNORECASE)
+_FLAGS = re.IGNORECASE | re.ASCII
+_COMPILED = {k: re.compile(p, _FLAGS) for k, (p, _) in POSTCODE_FORMATS.items()}
+_COMPILED_DEFAULT = re.compile(_PERMISSIVE[0], _FLAGS)
+#: What a tax id or an EAN may hold once spaces and dashes are gone.
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]+", re.ASCII)
+_ASCII_DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 
 class CheckPolicy(BaseModel):
@@ -91,9 +101,30 @@ class DataRequest:
 
 
 def _finding(
-    code: str, severity: Severity, where: str, message: str, value: object = None
+    code: str, severity: Severity, where: str, message: str, value: object = None, **params: Any
 ) -> Finding:
-    return Finding(code, severity, where, message, value)
+    return Finding(code, severity, where, message, value, params)
+
+
+def _stdnum_reason(exc: StdnumError) -> str:
+    """A stable word for why python-stdnum refused a number (a translation key)."""
+    for kind, reason in (
+        (InvalidChecksum, "checksum"),
+        (InvalidLength, "length"),
+        (InvalidComponent, "component"),
+    ):
+        if isinstance(exc, kind):
+            return reason
+    return "format"
+
+
+def _ascii_number(number: str, allowed: re.Pattern[str]) -> bool:
+    """Whether ``number`` (spaces and dashes removed) holds only ``allowed`` ASCII characters.
+
+    python-stdnum folds fullwidth and other Unicode digits to ASCII before it
+    validates; an invoice, a label or a scanner needs the ASCII ones.
+    """
+    return allowed.fullmatch(number.replace(" ", "").replace("-", "")) is not None
 
 
 def normalise_phone(phone: str, country: str) -> str | None:
@@ -123,6 +154,7 @@ def check_phone(phone: str | None, country: str, where: str) -> list[Finding]:
                 where,
                 f"{phone} is not a valid phone number for {country}",
                 phone,
+                country=country,
             )
         ]
     return []
@@ -139,13 +171,17 @@ def check_address(
         if not getattr(address, name):
             found.append(
                 _finding(
-                    "address.required", Severity.ERROR, f"{where}.{name}", f"{name} is missing"
+                    "address.required",
+                    Severity.ERROR,
+                    f"{where}.{name}",
+                    f"{name} is missing",
+                    part=name,
                 )
             )
     if address.postcode:
         pattern = _COMPILED.get(address.country, _COMPILED_DEFAULT)
         shown = POSTCODE_FORMATS.get(address.country, _PERMISSIVE)[1]
-        if not pattern.match(address.postcode.strip()):
+        if not pattern.fullmatch(address.postcode.strip()):
             found.append(
                 _finding(
                     "address.postcode",
@@ -153,6 +189,8 @@ def check_address(
                     f"{where}.postcode",
                     f"postcode {address.postcode} is not in the {address.country} format {shown}",
                     address.postcode,
+                    country=address.country,
+                    format=shown,
                 )
             )
     if phone_required or address.phone:
@@ -175,6 +213,10 @@ def check_tax_id(order: Order) -> list[Finding]:
                 "a company invoice was requested without a NIP",
             )
         ]
+    if not _ascii_number(number, _ASCII_ALNUM):
+        return [
+            _invalid_nip(number, "characters other than ASCII letters and digits", "characters")
+        ]
     compact = number.replace(" ", "").replace("-", "").upper()
     try:
         if compact[:2].isalpha() and not compact.startswith("PL"):
@@ -182,27 +224,46 @@ def check_tax_id(order: Order) -> list[Finding]:
         else:
             stdnum_nip.validate(compact.removeprefix("PL"))
     except StdnumError as exc:
-        return [
-            _finding(
-                "invoice.nip_invalid",
-                Severity.ERROR,
-                "invoice.nip",
-                f"{number} is not a valid tax id ({exc})",
-                number,
-            )
-        ]
+        return [_invalid_nip(number, str(exc), _stdnum_reason(exc))]
     return []
 
 
-def check_ean(ean: str | None, where: str, severity: Severity = Severity.WARNING) -> list[Finding]:
-    """An EAN/GTIN with a bad checksum or format."""
+def _invalid_nip(number: str, why: str, reason: str) -> Finding:
+    return _finding(
+        "invoice.nip_invalid",
+        Severity.ERROR,
+        "invoice.nip",
+        f"{number} is not a valid tax id ({why})",
+        number,
+        reason=reason,
+    )
+
+
+def check_ean(
+    ean: str | None, where: str, severity: Severity = Severity.WARNING, **params: Any
+) -> list[Finding]:
+    """An EAN/GTIN with a bad checksum or format (``params`` go into the finding)."""
     if not ean:
         return []
-    try:
-        stdnum_ean.validate(ean)
-    except StdnumError as exc:
-        return [_finding("ean.invalid", severity, where, f"EAN {ean} is invalid ({exc})", ean)]
-    return []
+    why, reason = "characters other than ASCII digits", "characters"
+    if _ascii_number(ean, _ASCII_DIGITS):
+        try:
+            stdnum_ean.validate(ean)
+        except StdnumError as exc:
+            why, reason = str(exc), _stdnum_reason(exc)
+        else:
+            return []
+    return [
+        _finding(
+            "ean.invalid",
+            severity,
+            where,
+            f"EAN {ean} is invalid ({why})",
+            ean,
+            reason=reason,
+            **params,
+        )
+    ]
 
 
 def _mismatches(order: Order) -> list[Finding]:
@@ -218,6 +279,7 @@ def _mismatches(order: Order) -> list[Finding]:
                 "billing_address.name",
                 f"billing name {billing.name!r} differs from delivery name {delivery.name!r}",
                 billing.name,
+                delivery=delivery.name,
             )
         )
     if billing.phone and delivery.phone:
@@ -231,6 +293,7 @@ def _mismatches(order: Order) -> list[Finding]:
                     "billing_address.phone",
                     f"billing phone {billing.phone} differs from delivery phone {delivery.phone}",
                     billing.phone,
+                    delivery=delivery.phone,
                 )
             )
     return found
@@ -271,7 +334,7 @@ def check_order(order: Order, policy: CheckPolicy | None = None) -> list[Finding
     found += _mismatches(order)
     if policy.check_ean:
         for index, line in enumerate(order.lines):
-            found += check_ean(line.ean, f"lines[{index}].ean")
+            found += check_ean(line.ean, f"lines[{index}].ean", sku=line.sku)
     limit = policy.cod_limits.get(order.currency)
     if order.payment.cod and limit is not None and order.total > limit:
         found.append(
@@ -280,7 +343,8 @@ def check_order(order: Order, policy: CheckPolicy | None = None) -> list[Finding
                 Severity.WARNING,
                 "payment.cod",
                 f"cash on delivery of {order.total} is above {limit}",
-                str(order.total),
+                order.total,
+                limit=limit,
             )
         )
     for sku, quantity in order.quantities().items():
@@ -292,6 +356,8 @@ def check_order(order: Order, policy: CheckPolicy | None = None) -> list[Finding
                     "lines.quantity",
                     f"{quantity} × {sku} is unusual (more than {policy.max_units_per_sku})",
                     quantity,
+                    sku=sku,
+                    limit=policy.max_units_per_sku,
                 )
             )
     return found

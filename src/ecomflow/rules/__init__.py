@@ -14,7 +14,17 @@ Rules for order shop-1001:
 """
 
 from ecomflow.rules.apply import EVENT_FOR_STATUS, Applied, apply_outcome
-from ecomflow.rules.conditions import FIELDS, OPERATORS, Facts, Field, compile_condition
+from ecomflow.rules.conditions import (
+    FIELDS,
+    OPERATORS,
+    Comparison,
+    Condition,
+    Facts,
+    Field,
+    Truth,
+    compile_condition,
+    parse_money,
+)
 from ecomflow.rules.ruleset import ACTIONS, Action, Evaluation, Outcome, Rule, RuleSet, RuleTrace
 
 __all__ = [
@@ -24,6 +34,8 @@ __all__ = [
     "OPERATORS",
     "Action",
     "Applied",
+    "Comparison",
+    "Condition",
     "Evaluation",
     "Facts",
     "Field",
@@ -31,6 +43,8 @@ __all__ = [
     "Rule",
     "RuleSet",
     "RuleTrace",
+    "Truth",
     "apply_outcome",
     "compile_condition",
+    "parse_money",
 ]

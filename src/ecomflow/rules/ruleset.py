@@ -2,43 +2,61 @@
 
 Semantics (the whole of it):
 
-- Rules are evaluated in ascending ``priority`` (1 before 10); rules of equal
-  priority in the order they are written. Disabled rules are skipped (and
-  say so in the trace).
+- **Priority: a higher number is more important**, for rules and for orders
+  alike. Rules are evaluated from the highest ``priority`` to the lowest
+  (10 before 1; the default is 0, like an order's); rules of equal priority
+  in the order they are written. The ``set_priority`` action sets the order's
+  priority in the same direction: a higher number is handled sooner.
+  Disabled rules are skipped (and say so in the trace).
+- A rule fires only when its condition is **true**. Conditions use
+  three-valued logic (see :mod:`ecomflow.rules.conditions`): a rule whose
+  condition is unknown — it compares PLN and the order is in EUR, it needs a
+  carrier and the order has none — does not fire, and its trace line
+  (marked ``?``) says why.
 - ``strategy = "first_match"``: the first matching rule's actions apply, no
   other rule's. ``strategy = "all"`` (default): every matching rule applies,
   in that order, until a matching rule with ``stop = true``.
 - Single-valued targets (``set_status``, ``set_service``, ``set_priority``):
-  the first rule in evaluation order that sets one wins; later settings are
-  listed in the trace as overridden, never silently applied.
+  the first rule in evaluation order that sets one — the one with the higher
+  priority — wins; later settings are listed in the trace as overridden,
+  never silently applied.
 - Conflict check at load: two enabled rules of the **same priority** that set
   one single-valued target to different values, and whose conditions can both
   be true, are a :class:`~ecomflow.errors.RuleConflict` — unless the rule set
   says ``on_conflict = "first_listed"`` (the rule written first wins, as
-  above). "Can both be true" is decided conservatively: two rules are only
-  known to exclude each other when both require comparisons on one field that
-  no value satisfies at once (``==`` different values, disjoint ``in`` lists,
-  ``true`` vs ``false``, non-overlapping ranges); anything else counts as a
-  possible overlap.
+  above). "Can both be true" is decided on parsed values, conservatively (see
+  :mod:`ecomflow.rules.conflicts`).
+- References are checked at load when the caller says what exists:
+  ``RuleSet.load(source, services=..., templates=...)`` refuses a
+  ``set_service`` or ``notify`` naming something unknown.
 """
 
 from __future__ import annotations
 
+import difflib
 import html
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from ecomflow._toml import read_toml
 from ecomflow.clock import ensure_aware
 from ecomflow.errors import RuleConflict, RuleError
-from ecomflow.money import Money
 from ecomflow.orders.models import Order
 from ecomflow.orders.status import OrderStatus
-from ecomflow.rules.conditions import Facts, compile_condition, required_comparisons
+from ecomflow.rules.conditions import (
+    ALWAYS,
+    Condition,
+    Facts,
+    Truth,
+    compile_condition,
+    required_comparisons,
+)
+from ecomflow.rules.conflicts import can_both_hold
 
 __all__ = [
     "ACTIONS",
@@ -75,62 +93,61 @@ class Action:
         return f"{self.name}({self.value!r}) by {self.rule_id}"
 
 
+def _action_error(rule_id: str, name: str | None, message: str) -> RuleError:
+    return RuleError(f"rule {rule_id!r}: {message}", rule_id=rule_id, field=name)
+
+
 def _action(raw: Any, rule_id: str) -> Action:
     if isinstance(raw, str):
         raw = {raw: True}
     if not isinstance(raw, Mapping) or len(raw) != 1:
-        raise RuleError(
-            f"rule {rule_id!r}: an action is a table with one key, e.g. {{ add_tag = 'vip' }}",
-            rule_id=rule_id,
+        raise _action_error(
+            rule_id, None, "an action is a table with one key, e.g. { add_tag = 'vip' }"
         )
     ((name, value),) = raw.items()
     if name not in ACTIONS:
-        raise RuleError(
-            f"rule {rule_id!r}: unknown action {name!r}; the actions are {', '.join(ACTIONS)}",
-            rule_id=rule_id,
-            field=name,
+        raise _action_error(
+            rule_id, name, f"unknown action {name!r}; the actions are {', '.join(ACTIONS)}"
         )
     if name == "set_status":
         try:
             value = OrderStatus(str(value).lower())
         except ValueError:
-            raise RuleError(
-                f"rule {rule_id!r}: set_status {value!r} is not a master status "
+            raise _action_error(
+                rule_id,
+                name,
+                f"set_status {value!r} is not a master status "
                 f"({', '.join(s.value for s in OrderStatus)})",
-                rule_id=rule_id,
-                field=name,
             ) from None
     elif name == "set_priority":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise RuleError(
-                f"rule {rule_id!r}: set_priority needs an integer", rule_id=rule_id, field=name
+            raise _action_error(
+                rule_id, name, "set_priority needs an integer (higher is handled sooner)"
             )
     elif name == "request_label":
         if value is not True:
-            raise RuleError(
-                f"rule {rule_id!r}: request_label takes true", rule_id=rule_id, field=name
-            )
+            raise _action_error(rule_id, name, "request_label takes true")
     elif not isinstance(value, str) or not value:
-        raise RuleError(
-            f"rule {rule_id!r}: {name} needs a non-empty text", rule_id=rule_id, field=name
-        )
+        raise _action_error(rule_id, name, f"{name} needs a non-empty text")
     return Action(name, value, rule_id)
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule: when its condition matches an order, its actions are asked for."""
+    """A rule: when its condition is true of an order, its actions are asked for.
+
+    ``priority``: a higher number is evaluated first and wins single-valued
+    targets (default 0).
+    """
 
     id: str
     when: Mapping[str, Any]
     then: tuple[Action, ...]
-    priority: int = 100
+    priority: int = 0
     stop: bool = False
     enabled: bool = True
     description: str = ""
-    _check: Callable[[Order | Facts], str | None] = field(
-        repr=False, compare=False, default=lambda order: None
-    )
+    condition: Condition = field(repr=False, compare=False, default=ALWAYS)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rule:
@@ -141,17 +158,15 @@ class Rule:
         unknown = set(data) - {"id", "priority", "when", "then", "stop", "enabled", "description"}
         if unknown:
             raise RuleError(f"rule {rule_id!r}: unknown keys {sorted(unknown)}", rule_id=rule_id)
-        priority = data.get("priority", 100)
+        priority = data.get("priority", 0)
         if isinstance(priority, bool) or not isinstance(priority, int):
             raise RuleError(
-                f"rule {rule_id!r}: priority must be an integer", rule_id=rule_id, field="priority"
+                f"rule {rule_id!r}: priority must be an integer (higher runs first)",
+                rule_id=rule_id,
+                field="priority",
             )
         when = data.get("when", {"all": []})
-        check = (
-            compile_condition(when, rule_id=rule_id)
-            if when != {"all": []}
-            else (lambda order: None)
-        )
+        condition = ALWAYS if when == {"all": []} else compile_condition(when, rule_id=rule_id)
         then = data.get("then", [])
         if not isinstance(then, list) or not then:
             raise RuleError(
@@ -167,7 +182,7 @@ class Rule:
             stop=bool(data.get("stop", False)),
             enabled=bool(data.get("enabled", True)),
             description=str(data.get("description", "")),
-            _check=check,
+            condition=condition,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,23 +205,95 @@ class Rule:
             data["description"] = self.description
         return data
 
+    def verdict(self, order: Order | Facts) -> Truth:
+        """Whether the rule's condition is true, false or unknown (``None``) for ``order``."""
+        return self.condition.verdict(order)
+
     def failure(self, order: Order | Facts) -> str | None:
-        """``None`` when the rule matches ``order``, else the first condition that failed."""
-        return self._check(order)
+        """``None`` when the rule matches ``order``, else why not."""
+        return self.condition(order)
 
 
-@dataclass(frozen=True, slots=True)
 class RuleTrace:
-    """What one rule did with one order."""
+    """What one rule did with one order: matched, did not, or could not tell (unknown).
+
+    ``reason`` says why a rule did not match; for a rule whose condition was
+    evaluated it is worked out when first read, from the order's values as
+    they were at evaluation time.
+    """
+
+    __slots__ = ("_condition", "_facts", "_reason", "overridden", "rule_id", "verdict")
 
     rule_id: str
-    matched: bool
-    reason: str | None = None
-    overridden: tuple[str, ...] = ()
+    #: ``True`` matched, ``False`` did not, ``None`` unknown.
+    verdict: Truth
+    overridden: tuple[str, ...]
+
+    def __init__(
+        self,
+        rule_id: str,
+        matched: bool,
+        reason: str | None = None,
+        overridden: tuple[str, ...] = (),
+        *,
+        unknown: bool = False,
+    ) -> None:
+        self.rule_id = rule_id
+        self.verdict = True if matched else (None if unknown else False)
+        self.overridden = overridden
+        self._reason = reason
+        self._condition: Condition | None = None
+        self._facts: Facts | None = None
+
+    @classmethod
+    def _unmatched(
+        cls, rule_id: str, verdict: Truth, condition: Condition, facts: Facts
+    ) -> RuleTrace:
+        trace = cls(rule_id, False, unknown=verdict is None)
+        trace._condition, trace._facts = condition, facts
+        return trace
+
+    @property
+    def matched(self) -> bool:
+        """Whether the rule's condition was true (so its actions were asked for)."""
+        return self.verdict is True
+
+    @property
+    def unknown(self) -> bool:
+        """Whether the rule's condition could not be decided (so it did not fire)."""
+        return self.verdict is None
+
+    @property
+    def reason(self) -> str | None:
+        """Why the rule did not match (``"stop"`` for a matched rule that stopped)."""
+        if self._condition is not None and self._facts is not None:
+            self._reason = self._condition.why(self._facts)
+            self._condition = self._facts = None
+        return self._reason
+
+    def _key(self) -> tuple[str, Truth, str | None, tuple[str, ...]]:
+        return (self.rule_id, self.verdict, self.reason, self.overridden)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RuleTrace) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"RuleTrace({self.rule_id!r}, verdict={self.verdict!r}, reason={self.reason!r}, "
+            f"overridden={self.overridden!r})"
+        )
+
+    @property
+    def mark(self) -> str:
+        """``✓`` matched, ``✗`` did not, ``?`` unknown."""
+        return "✓" if self.verdict else ("?" if self.verdict is None else "✗")
 
     def __str__(self) -> str:
         if not self.matched:
-            return f"✗ {self.rule_id}: {self.reason}"
+            return f"{self.mark} {self.rule_id}: {self.reason}"
         extra = f" (overridden: {', '.join(self.overridden)})" if self.overridden else ""
         note = f" — {self.reason}" if self.reason else ""
         return f"✓ {self.rule_id}{note}{extra}"
@@ -227,23 +314,64 @@ class Outcome:
     decided_by: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+#: What evaluate() records per rule: its verdict, or that it was disabled or not reached.
+_Step = Literal[True, False, None, "disabled", "stopped"]
+_FIXED_REASONS = {
+    "disabled": "disabled",
+    "stopped": "not evaluated: an earlier rule stopped",
+}
+
+
+@dataclass(frozen=True, eq=False)
 class Evaluation:
-    """The result of :meth:`RuleSet.evaluate`: actions in order, outcome and trace."""
+    """The result of :meth:`RuleSet.evaluate`: actions in order, outcome and trace.
+
+    The trace is built when first read (an evaluation is often only applied);
+    its reasons describe the order as it was when evaluated. ``rules`` are the
+    rule set's rules in evaluation order, ``steps`` what happened to each
+    (``True``/``False``/``None`` for unknown, ``"disabled"``, ``"stopped"``),
+    ``overridden`` the single-valued actions each matching rule lost, and
+    ``facts`` the order's field values as read.
+    """
 
     order_id: str
     at: datetime
     actions: tuple[Action, ...]
     outcome: Outcome
-    trace: tuple[RuleTrace, ...]
+    rules: tuple[Rule, ...] = field(repr=False)
+    steps: tuple[_Step, ...] = field(repr=False)
+    overridden: Mapping[str, tuple[str, ...]] = field(repr=False)
+    facts: Facts = field(repr=False)
 
     @property
     def matched(self) -> list[str]:
         """Ids of the rules that matched."""
-        return [t.rule_id for t in self.trace if t.matched]
+        return [rule.id for rule, step in zip(self.rules, self.steps, strict=True) if step is True]
+
+    @cached_property
+    def trace(self) -> tuple[RuleTrace, ...]:
+        """One line per rule, in evaluation order: matched, not, unknown, disabled, skipped."""
+        return tuple(self._trace_line(r, s) for r, s in zip(self.rules, self.steps, strict=True))
+
+    def _trace_line(self, rule: Rule, step: _Step) -> RuleTrace:
+        if step is True:
+            reason = "stop" if rule.stop else None
+            return RuleTrace(rule.id, True, reason, self.overridden.get(rule.id, ()))
+        if isinstance(step, str):
+            return RuleTrace(rule.id, False, _FIXED_REASONS[step])
+        return RuleTrace._unmatched(rule.id, step, rule.condition, self.facts)
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.order_id, self.at, self.actions, self.outcome, self.trace)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Evaluation) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.order_id, self.at, self.actions))
 
     def explain(self) -> str:
-        """The trace, one rule a line."""
+        """The trace, one rule a line (``✓`` matched, ``✗`` did not, ``?`` unknown)."""
         return "\n".join([f"Rules for order {self.order_id}:", *(f"  {t}" for t in self.trace)])
 
     def __str__(self) -> str:
@@ -251,7 +379,7 @@ class Evaluation:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{'✓' if t.matched else '✗'}</td><td>{html.escape(t.rule_id)}</td>"
+            f"<tr><td>{t.mark}</td><td>{html.escape(t.rule_id)}</td>"
             f"<td>{html.escape(t.reason or '')}</td></tr>"
             for t in self.trace
         )
@@ -262,8 +390,17 @@ Strategy = Literal["all", "first_match"]
 ConflictPolicy = Literal["error", "first_listed"]
 
 
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
 class RuleSet:
-    """Rules plus the strategy and conflict policy that say how they combine."""
+    """Rules plus the strategy and conflict policy that say how they combine.
+
+    Rules run from the highest priority to the lowest (a higher number runs
+    first and wins single-valued targets); see :mod:`ecomflow.rules.ruleset`.
+    """
 
     def __init__(
         self,
@@ -283,29 +420,66 @@ class RuleSet:
                 raise RuleError(f"rule id {rule.id!r} is used twice", rule_id=rule.id)
             seen.add(rule.id)
         # Stable sort: equal priorities keep the order they were written in.
-        self.rules: tuple[Rule, ...] = tuple(sorted(listed, key=lambda r: r.priority))
+        self.rules: tuple[Rule, ...] = tuple(sorted(listed, key=lambda r: -r.priority))
         self.strategy: Strategy = strategy
         self.on_conflict: ConflictPolicy = on_conflict
+        # What evaluate() runs: each rule with its condition's test (None: disabled).
+        self._plan = tuple((r, r.condition.test if r.enabled else None) for r in self.rules)
         if on_conflict == "error":
             _check_conflicts(self.rules)
 
     # -- loading -------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, source: str | Path | Mapping[str, Any]) -> RuleSet:
-        """Load from a TOML file path or a dict ``{"strategy", "on_conflict", "rules": [...]}``."""
-        if isinstance(source, Mapping):
-            data: Mapping[str, Any] = source
-        else:
-            data = read_toml(source, "rules", RuleError)
+    def load(
+        cls,
+        source: str | Path | Mapping[str, Any],
+        *,
+        services: Iterable[str | _HasId] | None = None,
+        templates: Iterable[str] | None = None,
+    ) -> RuleSet:
+        """Load a rule set and check it.
+
+        ``source`` is a mapping ``{"strategy", "on_conflict", "rules": [...]}``,
+        a :class:`~pathlib.Path` to a TOML file, or a string: TOML text when it
+        has a line break or an ``=``, else a file path.
+
+        ``services`` (carrier service ids, or a :class:`~ecomflow.shipping.Catalogue`)
+        and ``templates`` (message template names), when given, are the values
+        ``set_service`` and ``notify`` may name; anything else is a
+        :class:`~ecomflow.errors.RuleError` naming the rule and suggesting the
+        closest known value. Without them those values are not checked.
+        """
+        data = _read_source(source)
         unknown = set(data) - {"strategy", "on_conflict", "rules"}
         if unknown:
-            raise RuleError(f"unknown rule-set keys {sorted(unknown)}")
-        return cls(
+            raise RuleError(
+                f"unknown rule-set keys {sorted(unknown)}; use strategy, on_conflict and rules"
+            )
+        ruleset = cls(
             (Rule.from_dict(r) for r in data.get("rules", [])),
             strategy=data.get("strategy", "all"),
             on_conflict=data.get("on_conflict", "error"),
         )
+        ruleset.check_references(services=services, templates=templates)
+        return ruleset
+
+    def check_references(
+        self,
+        *,
+        services: Iterable[str | _HasId] | None = None,
+        templates: Iterable[str] | None = None,
+    ) -> None:
+        """Refuse ``set_service`` / ``notify`` values not in ``services`` / ``templates``.
+
+        A collection that is ``None`` is not checked. Disabled rules are
+        checked too (they are one switch away from running).
+        """
+        if services is not None:
+            ids = {s if isinstance(s, str) else s.id for s in services}
+            _check_names(self.rules, "set_service", ids, "carrier service")
+        if templates is not None:
+            _check_names(self.rules, "notify", set(templates), "message template")
 
     def to_dict(self) -> dict[str, Any]:
         """The rule set as data that :meth:`load` reads back."""
@@ -320,62 +494,33 @@ class RuleSet:
     def evaluate(self, order: Order, *, now: datetime) -> Evaluation:
         """Which rules match ``order`` and what they ask for; changes nothing."""
         ensure_aware(now, "now")
-        trace: list[RuleTrace] = []
-        actions: list[Action] = []
-        single: dict[str, Action] = {}
-        add: list[str] = []
-        remove: list[str] = []
-        holds: list[str] = []
-        notify: list[str] = []
-        label = False
-        done = False
         facts = Facts(order)
-        for rule in self.rules:
-            if done:
-                trace.append(RuleTrace(rule.id, False, "not evaluated: an earlier rule stopped"))
+        steps: list[_Step] = []
+        record = steps.append
+        collected = _Collected()
+        single: dict[str, Action] = {}
+        overridden: dict[str, tuple[str, ...]] = {}
+        for rule, test in self._plan:
+            if test is None:
+                record("disabled")
                 continue
-            if not rule.enabled:
-                trace.append(RuleTrace(rule.id, False, "disabled"))
-                continue
-            why = rule.failure(facts)
-            if why is not None:
-                trace.append(RuleTrace(rule.id, False, why))
-                continue
-            overridden = []
-            for action in rule.then:
-                if ACTIONS[action.name]:
-                    if action.name in single:
-                        overridden.append(f"{action.name} by {single[action.name].rule_id}")
-                        continue
-                    single[action.name] = action
-                elif action.name == "add_tag":
-                    add.append(action.value)
-                elif action.name == "remove_tag":
-                    remove.append(action.value)
-                elif action.name == "hold":
-                    holds.append(action.value)
-                elif action.name == "notify":
-                    notify.append(action.value)
-                elif action.name == "request_label":
-                    label = True
-                actions.append(action)
-            trace.append(RuleTrace(rule.id, True, "stop" if rule.stop else None, tuple(overridden)))
-            done = rule.stop or self.strategy == "first_match"
-        status = single.get("set_status")
-        service = single.get("set_service")
-        priority = single.get("set_priority")
-        outcome = Outcome(
-            status=status.value if status else None,
-            service_id=service.value if service else None,
-            priority=priority.value if priority else None,
-            add_tags=tuple(dict.fromkeys(add)),
-            remove_tags=tuple(dict.fromkeys(remove)),
-            holds=tuple(holds),
-            request_label=label,
-            notify=tuple(dict.fromkeys(notify)),
-            decided_by={name: a.rule_id for name, a in single.items()},
+            verdict = test(facts)
+            record(verdict)
+            if verdict is True:
+                overridden[rule.id] = collected.take(rule, single)
+                if rule.stop or self.strategy == "first_match":
+                    break
+        steps += ["stopped"] * (len(self.rules) - len(steps))
+        return Evaluation(
+            order.id,
+            now,
+            tuple(collected.actions),
+            collected.outcome(single),
+            self.rules,
+            tuple(steps),
+            overridden,
+            facts,
         )
-        return Evaluation(order.id, now, tuple(actions), outcome, tuple(trace))
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -384,59 +529,101 @@ class RuleSet:
         return f"RuleSet({len(self.rules)} rules, strategy={self.strategy!r})"
 
 
-# -- conflict detection -------------------------------------------------------------------
+@dataclass
+class _Collected:
+    """The actions of the matching rules, gathered in evaluation order."""
 
+    actions: list[Action] = field(default_factory=list)
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    holds: list[str] = field(default_factory=list)
+    notify: list[str] = field(default_factory=list)
+    label: bool = False
 
-def _excludes(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """Whether comparisons ``a`` and ``b`` on one field can never hold together."""
-    if a.get("field") != b.get("field"):
-        return False
-    op_a, op_b = a.get("op", "=="), b.get("op", "==")
-    va: Any = a.get("value")
-    vb: Any = b.get("value")
-    if op_a == "==" and op_b == "==":
-        return bool(va != vb)
-    if {op_a, op_b} == {"==", "!="}:
-        return bool(va == vb)
-    if op_a == "in" and op_b == "in":
-        return not set(map(str, va)) & set(map(str, vb))
-    if op_a in ("==", "in") and op_b in ("==", "in"):
-        left = {str(va)} if op_a == "==" else set(map(str, va))
-        right = {str(vb)} if op_b == "==" else set(map(str, vb))
-        return not left & right
-    return _ranges_exclude(op_a, va, op_b, vb)
+    def take(self, rule: Rule, single: dict[str, Action]) -> tuple[str, ...]:
+        """Gather ``rule``'s actions; return the single-valued ones an earlier rule decided."""
+        overridden = []
+        for action in rule.then:
+            if ACTIONS[action.name]:
+                if action.name in single:
+                    overridden.append(f"{action.name} by {single[action.name].rule_id}")
+                    continue
+                single[action.name] = action
+            elif action.name == "add_tag":
+                self.add.append(action.value)
+            elif action.name == "remove_tag":
+                self.remove.append(action.value)
+            elif action.name == "hold":
+                self.holds.append(action.value)
+            elif action.name == "notify":
+                self.notify.append(action.value)
+            elif action.name == "request_label":
+                self.label = True
+            self.actions.append(action)
+        return tuple(overridden)
 
-
-def _as_number(value: Any) -> Decimal | None:
-    try:
-        return (
-            Money.parse(str(value)).amount
-            if isinstance(value, str) and " " in value.strip()
-            else Decimal(str(value))
+    def outcome(self, single: Mapping[str, Action]) -> Outcome:
+        """The outcome the gathered actions ask for."""
+        status = single.get("set_status")
+        service = single.get("set_service")
+        priority = single.get("set_priority")
+        return Outcome(
+            status=status.value if status else None,
+            service_id=service.value if service else None,
+            priority=priority.value if priority else None,
+            add_tags=tuple(dict.fromkeys(self.add)),
+            remove_tags=tuple(dict.fromkeys(self.remove)),
+            holds=tuple(self.holds),
+            request_label=self.label,
+            notify=tuple(dict.fromkeys(self.notify)),
+            decided_by={name: a.rule_id for name, a in single.items()},
         )
-    except Exception:
-        return None
 
 
-def _ranges_exclude(op_a: str, va: Any, op_b: str, vb: Any) -> bool:
-    bounds = []
-    for op, value in ((op_a, va), (op_b, vb)):
-        number = _as_number(value)
-        if number is None or op not in ("<", "<=", ">", ">="):
-            return False
-        bounds.append((op, number))
-    upper = [(o, n) for o, n in bounds if o in ("<", "<=")]
-    lower = [(o, n) for o, n in bounds if o in (">", ">=")]
-    if len(upper) != 1 or len(lower) != 1:
-        return False
-    (uo, un), (lo, ln) = upper[0], lower[0]
-    if ln > un:
-        return True
-    return ln == un and (uo == "<" or lo == ">")
+# -- loading ------------------------------------------------------------------------------
+
+
+def _read_source(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(source, Mapping):
+        return source
+    if isinstance(source, str) and ("\n" in source or "=" in source):
+        try:
+            return tomllib.loads(source)
+        except tomllib.TOMLDecodeError as exc:
+            raise RuleError(
+                f"Cannot read the rules as TOML text: {exc}. Fix the TOML, or pass a "
+                "pathlib.Path to read a file."
+            ) from exc
+    return read_toml(source, "rules", RuleError)
+
+
+def _check_names(rules: Sequence[Rule], action: str, known: set[str], what: str) -> None:
+    for rule in rules:
+        for item in rule.then:
+            if item.name == action and item.value not in known:
+                raise RuleError(
+                    f"rule {rule.id!r}: {action} {item.value!r} is not a known {what}; "
+                    + _suggest(item.value, known, what),
+                    rule_id=rule.id,
+                    field=action,
+                )
+
+
+def _suggest(value: str, known: set[str], what: str) -> str:
+    if not known:
+        return f"no {what}s are known, so none can be named"
+    close = difflib.get_close_matches(value, sorted(known), n=3)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return f"the known {what}s are: {', '.join(sorted(known))}"
+
+
+# -- conflict detection -------------------------------------------------------------------
 
 
 def _check_conflicts(rules: Sequence[Rule]) -> None:
     enabled = [r for r in rules if r.enabled]
+    required = {r.id: required_comparisons(r.condition) for r in enabled}
     for i, first in enumerate(enabled):
         for second in enabled[i + 1 :]:
             if second.priority != first.priority:
@@ -448,16 +635,11 @@ def _check_conflicts(rules: Sequence[Rule]) -> None:
                 theirs = {a.value for a in second.then if a.name == name}
                 if not mine or not theirs or mine == theirs:
                     continue
-                if any(
-                    _excludes(a, b)
-                    for a in required_comparisons(first.when)
-                    for b in required_comparisons(second.when)
-                ):
+                if not can_both_hold(required[first.id], required[second.id]):
                     continue
-                shown = name.removeprefix("set_")
                 raise RuleConflict(
                     first=first.id,
                     second=second.id,
-                    target=shown,
+                    target=name.removeprefix("set_"),
                     detail=f"{sorted(map(str, mine))} vs {sorted(map(str, theirs))}",
                 )
