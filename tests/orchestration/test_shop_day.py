@@ -75,8 +75,11 @@ def test_a_carrier_that_refuses_to_cancel_a_bought_label(make_shop) -> None:  # 
     assert "label-to-void-by-hand" in order.tags
     assert shop.orchestrator.ledger.level("MUG-RED").reserved == 0
     assert shop.inpost.faults.calls["cancel_shipment"] == 1
-    attention = [a.detail for a in shop.orchestrator.repository.audit_trail("shop-20")
-                 if a.action == "staff-attention"]
+    attention = [
+        a.detail
+        for a in shop.orchestrator.repository.audit_trail("shop-20")
+        if a.action == "staff-attention"
+    ]
     assert attention
     assert "claim the label back" in attention[0]
 

@@ -317,3 +317,33 @@ def test_evaluation_is_deterministic_and_survives_a_round_trip(order: Order) -> 
     reloaded = again.evaluate(order, now=NOW)
     assert reloaded.outcome == first.outcome
     assert [str(t) for t in reloaded.trace] == [str(t) for t in first.trace]
+
+
+def test_request_label_false_keeps_the_order_for_a_person() -> None:
+    rules = RuleSet.load(
+        {
+            "rules": [
+                {
+                    "id": "big",
+                    "when": {"field": "total", "op": ">=", "value": "1 PLN"},
+                    "then": [{"request_label": False}],
+                }
+            ]
+        }
+    )
+    outcome = rules.evaluate(
+        sample_order(paid=True), now=datetime(2026, 11, 24, tzinfo=UTC)
+    ).outcome
+    assert outcome.request_label is False
+    with pytest.raises(RuleError, match="true .* or false"):
+        RuleSet.load(
+            {
+                "rules": [
+                    {
+                        "id": "x",
+                        "when": {"field": "total", "op": ">=", "value": "1 PLN"},
+                        "then": [{"request_label": "yes"}],
+                    }
+                ]
+            }
+        )

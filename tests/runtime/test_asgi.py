@@ -52,8 +52,9 @@ def test_a_signed_webhook_is_applied_and_a_bad_one_refused(shop) -> None:  # typ
     orchestrator, channel, client = shop
     channel.put(sample_order("2", channel="shop"))
     request = channel.webhook("2", "d-1")
-    refused = client.post("/webhooks/shop", content=request.body,
-                          headers={"X-Memory-Signature": "forged"})
+    refused = client.post(
+        "/webhooks/shop", content=request.body, headers={"X-Memory-Signature": "forged"}
+    )
     assert refused.status_code == 401
     assert orchestrator.repository.get("shop-2") is None  # nothing stored
     applied = client.post("/webhooks/shop", content=request.body, headers=dict(request.headers))
@@ -67,8 +68,9 @@ def test_oversized_malformed_and_unknown(shop) -> None:  # type: ignore[no-untyp
     _, channel, client = shop
     big = client.post("/webhooks/shop", content=b"x" * 500, headers={"X-Memory-Signature": "x"})
     assert big.status_code == 413
-    bad = client.post("/webhooks/shop", content=b"\xff\xfe",
-                      headers={"X-Memory-Signature": channel.secret})
+    bad = client.post(
+        "/webhooks/shop", content=b"\xff\xfe", headers={"X-Memory-Signature": channel.secret}
+    )
     assert bad.status_code == 400
     unknown = client.post("/webhooks/nowhere", content=b"{}")
     assert unknown.status_code == 404

@@ -29,7 +29,7 @@ def test_mounted_app_takes_webhooks_and_answers_health(tmp_path: Path) -> None:
         config = tmp_path / "ecomflow.toml"
         config.write_text(
             f"""
-store = "sqlite:///{tmp_path / 'shop.db'}"
+store = "sqlite:///{tmp_path / "shop.db"}"
 [notify]
 transport = "log"
 [channels.woocommerce]
@@ -59,7 +59,8 @@ webhook_secret = "whsec"
             ping = client.post("/ecomflow/webhooks/woocommerce", content=b"webhook_id=5")
             assert ping.status_code == 200
             forged = client.post(
-                "/ecomflow/webhooks/woocommerce", content=body,
+                "/ecomflow/webhooks/woocommerce",
+                content=body,
                 headers={**headers, "X-WC-Webhook-Signature": "Zm9yZ2Vk"},
             )
             assert forged.status_code == 401

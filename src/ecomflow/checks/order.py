@@ -29,7 +29,7 @@ from stdnum.pl import nip as stdnum_nip
 from ecomflow.checks.findings import Finding, Severity
 from ecomflow.money import Money
 from ecomflow.orders.flow import OrderFlow
-from ecomflow.orders.models import Address, DeliveryMethod, Order
+from ecomflow.orders.models import Address, DeliveryMethod, HoldReason, Order
 from ecomflow.orders.status import OrderStatus
 from ecomflow.orders.tags import Tag
 
@@ -385,7 +385,7 @@ def hold_if_needed(
     order.tags.add(Tag.VERIFICATION.value)
     reasons = [f.message for f in blocking]
     if order.status is not OrderStatus.ON_HOLD and flow.can("hold"):
-        flow.hold("verification: " + "; ".join(reasons), actor=actor)
+        flow.hold("verification: " + "; ".join(reasons), code=HoldReason.VERIFICATION, actor=actor)
     return DataRequest(
         order_id=order.id,
         fields=sorted({f.field for f in blocking}),

@@ -117,6 +117,7 @@ def run_demo(
     journal = _fresh(db)
     clock = FrozenClock(local(day, 7).astimezone(UTC))
     fake_time = FakeClock()
+
     def monotonic() -> float:  # the fake's rate window runs on the same simulated time
         return clock().timestamp() + fake_time.monotonic()
 

@@ -34,7 +34,7 @@ from ecomflow.calendar import BusinessCalendar
 from ecomflow.checks import CheckPolicy
 from ecomflow.clock import Clock, utc_now
 from ecomflow.errors import ConfigurationError, EcomflowError, UnknownOrder
-from ecomflow.notify import Notifier, ShopSettings, build_notifier
+from ecomflow.notify import MessageKind, Notifier, ShopSettings, build_notifier
 from ecomflow.orchestration import carrier_events, intake
 from ecomflow.orchestration.carrier_events import WebhookReport
 from ecomflow.orchestration.config import OrchestratorConfig, PipelineSettings
@@ -175,7 +175,8 @@ class Orchestrator:
         )
         rules = None
         if config.rules:
-            rules = RuleSet.load(config.rules)
+            templates = [kind.value for kind in MessageKind]
+            rules = RuleSet.load(config.rules, services=catalogue, templates=templates)
         return cls(
             store=store,
             router=router,

@@ -17,7 +17,7 @@ from ecomflow.orchestration.context import Change, logger
 from ecomflow.orchestration.effects import CreateShipment
 from ecomflow.orders.models import HoldReason, ShippingPlan
 from ecomflow.orders.status import OrderStatus
-from ecomflow.orders.tags import Tag, auto_tags
+from ecomflow.orders.tags import Tag, refresh_auto_tags
 from ecomflow.rules import apply_outcome
 from ecomflow.shipping.packing import plan_parcels
 from ecomflow.shipping.request import ShipmentRequest
@@ -90,19 +90,13 @@ def first_look(c: Change) -> bool:
     )
     if request is None:
         return True
-    order.hold_code = HoldReason.VERIFICATION
     c.message(MessageKind.DATA_REQUEST.value)
     return False
 
 
 def retag(c: Change) -> None:
-    """Recompute the tags ecomflow derives from the order (kept tags stay)."""
-    order = c.order
-    derived = auto_tags(order, c.core.tag_policy, now=c.now)
-    for tag in (Tag.PARCEL_LOCKER.value, Tag.PICKUP.value):
-        if tag not in derived:
-            order.tags.discard(tag)
-    order.tags |= derived
+    """Recompute the tags ecomflow derives from the order (tags set by people or rules stay)."""
+    refresh_auto_tags(c.order, c.core.tag_policy, now=c.now, calendar=c.core.calendar)
 
 
 def reserve(c: Change) -> bool:
@@ -193,6 +187,8 @@ def apply_rules(c: Change) -> bool:
     before = order.delivery.service_id
     evaluation = core.rules.evaluate(order, now=c.now)
     applied = apply_outcome(evaluation, c.flow)
+    if evaluation.matched:
+        logger.info("order %s: rules %s", order.id, ", ".join(evaluation.matched))
     for refused in applied.refused:
         logger.warning("order %s: rule action refused: %s", order.id, refused)
     for template in applied.notify:
@@ -202,7 +198,7 @@ def apply_rules(c: Change) -> bool:
         return False
     if order.status is OrderStatus.ON_HOLD and order.hold_code is None:
         order.hold_code = HoldReason.RULE
-    return True
+    return applied.request_label is not False
 
 
 def schedule_label(c: Change) -> None:

@@ -33,9 +33,18 @@ from ecomflow.orders.models import (
     Transition,
 )
 from ecomflow.orders.status import OrderStatus, StatusMap
-from ecomflow.orders.tags import Tag, TagPolicy, auto_tags
+from ecomflow.orders.tags import (
+    DERIVED_TAGS,
+    Tag,
+    TagPolicy,
+    TagRefresh,
+    auto_tags,
+    refresh_auto_tags,
+    tag_ship_date,
+)
 
 __all__ = [
+    "DERIVED_TAGS",
     "EVENTS",
     "GUARDS",
     "Address",
@@ -58,6 +67,7 @@ __all__ = [
     "StatusMap",
     "Tag",
     "TagPolicy",
+    "TagRefresh",
     "Transition",
     "TransitionListener",
     "auto_tags",
@@ -65,4 +75,6 @@ __all__ = [
     "has_tracking_label",
     "label_voided",
     "payment_covers_total",
+    "refresh_auto_tags",
+    "tag_ship_date",
 ]

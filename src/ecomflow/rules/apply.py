@@ -38,7 +38,7 @@ class Applied:
 
     changes: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
-    request_label: bool = False
+    request_label: bool | None = None
     notify: list[str] = field(default_factory=list)
 
 

@@ -76,7 +76,7 @@ ACTIONS: dict[str, bool] = {
     "add_tag": False,
     "remove_tag": False,
     "hold": False,
-    "request_label": False,
+    "request_label": True,
     "notify": False,
 }
 
@@ -125,8 +125,13 @@ def _action(raw: Any, rule_id: str) -> Action:
                 rule_id, name, "set_priority needs an integer (higher is handled sooner)"
             )
     elif name == "request_label":
-        if value is not True:
-            raise _action_error(rule_id, name, "request_label takes true")
+        if not isinstance(value, bool):
+            raise _action_error(
+                rule_id,
+                name,
+                "request_label takes true (buy the label now) or false (keep the order "
+                "packed for a person to decide)",
+            )
     elif not isinstance(value, str) or not value:
         raise _action_error(rule_id, name, f"{name} needs a non-empty text")
     return Action(name, value, rule_id)
@@ -309,7 +314,7 @@ class Outcome:
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
     holds: tuple[str, ...] = ()
-    request_label: bool = False
+    request_label: bool | None = None
     notify: tuple[str, ...] = ()
     decided_by: Mapping[str, str] = field(default_factory=dict)
 
@@ -538,7 +543,6 @@ class _Collected:
     remove: list[str] = field(default_factory=list)
     holds: list[str] = field(default_factory=list)
     notify: list[str] = field(default_factory=list)
-    label: bool = False
 
     def take(self, rule: Rule, single: dict[str, Action]) -> tuple[str, ...]:
         """Gather ``rule``'s actions; return the single-valued ones an earlier rule decided."""
@@ -557,8 +561,6 @@ class _Collected:
                 self.holds.append(action.value)
             elif action.name == "notify":
                 self.notify.append(action.value)
-            elif action.name == "request_label":
-                self.label = True
             self.actions.append(action)
         return tuple(overridden)
 
@@ -567,6 +569,7 @@ class _Collected:
         status = single.get("set_status")
         service = single.get("set_service")
         priority = single.get("set_priority")
+        label = single.get("request_label")
         return Outcome(
             status=status.value if status else None,
             service_id=service.value if service else None,
@@ -574,7 +577,7 @@ class _Collected:
             add_tags=tuple(dict.fromkeys(self.add)),
             remove_tags=tuple(dict.fromkeys(self.remove)),
             holds=tuple(self.holds),
-            request_label=self.label,
+            request_label=label.value if label else None,
             notify=tuple(dict.fromkeys(self.notify)),
             decided_by={name: a.rule_id for name, a in single.items()},
         )
