@@ -335,7 +335,7 @@ def test_request_label_false_keeps_the_order_for_a_person() -> None:
         sample_order(paid=True), now=datetime(2026, 11, 24, tzinfo=UTC)
     ).outcome
     assert outcome.request_label is False
-    with pytest.raises(RuleError, match="true .* or false"):
+    with pytest.raises(RuleError, match=r"true .* or false"):
         RuleSet.load(
             {
                 "rules": [
