@@ -41,7 +41,7 @@ _AMOUNT = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
 _AFTER_PICKUP = {"picked_up", "in_transit", "out_for_delivery", "delivered", "returned"}
 
 
-def _error(status: int, code: str, message: str, **details: str) -> Reply:
+def _error(status: int, code: str, message: str, /, **details: str) -> Reply:
     payload: dict[str, Any] = {"error": code, "message": message}
     if details:
         payload["details"] = details
