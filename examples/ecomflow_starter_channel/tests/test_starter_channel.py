@@ -365,7 +365,7 @@ class ModelShop:
         return [Head(k, T0 + timedelta(seconds=s), self.orders[k][1]) for s, _, k in chunk]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from([0, 0, 0, 1]), st.integers(0, 3)), min_size=1, max_size=60),
     st.lists(st.tuples(st.integers(0, 60), st.booleans()), max_size=40),

@@ -16,11 +16,17 @@ The technique: the cursor is the boundary second **and** the ``(id,
 revision)`` of every order already delivered in it. Each fetch re-reads from
 that second (inclusive) and drops what the cursor already holds, so nothing
 in the second is lost and nothing comes twice — whatever the order of ids in
-it. A page that ends in a later second moves ``updated_from`` there and starts
-again at page 1 (no deep offsets). Only a second with more orders than a page
-is paged by offset, and it is then swept again until a sweep finds nothing
-new (a change only ever moves an order *out* of a past second). The revision
-tells two changes of one order in one second apart, which a timestamp cannot.
+it. The revision tells two changes of one order in one second apart, which a
+timestamp cannot.
+
+The cursor only moves on a page-1 read, which covers everything from
+``updated_from`` in one answer: a page that ends in a later second moves
+``updated_from`` there and starts again at page 1 (no deep offsets). Only a
+second with more orders than fit a page is read by offset, and then it is
+read again ("swept") until two passes see exactly the same orders in it — an
+order can only slip past a page boundary when another one leaves the second
+during a pass, and the next pass would miss that one. Then the pager goes on
+from the second after it.
 
 >>> from datetime import datetime, UTC
 >>> at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -37,7 +43,10 @@ PageRequest(updated_from=datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.t
 >>> pager.next_request().page               # leaving a crowded second: sweep it again
 1
 >>> pager.feed([(Head("3", at, 1), "order 3"), (Head("7", at, 1), "order 7")])
->>> pager.feed([(Head("5", at, 1), "order 5")])     # the sweep found nothing new: done
+>>> pager.feed([(Head("5", at, 1), "order 5")])     # the sweep found nothing new
+>>> pager.next_request().updated_from.second        # so go on right after that second
+1
+>>> pager.feed([])                                   # nothing there: done
 >>> pager.next_request() is None, pager.rows
 (True, ['order 7', 'order 3', 'order 5'])
 >>> Cursor.decode(pager.cursor().encode()).seen
@@ -50,7 +59,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ecomflow.errors import CursorOverflow, MappingError
@@ -141,7 +150,12 @@ class PageRequest:
 
 
 class OrderPager:
-    """Decides which page to read next and which rows are new (see the module docstring)."""
+    """Decides which page to read next and which rows are new (see the module docstring).
+
+    The cursor only ever moves on a page-1 read, which covers everything from
+    ``updated_from`` in one answer; rows read at deeper offsets are delivered
+    but never move it — that is what makes a shifted row impossible to lose.
+    """
 
     def __init__(self, cursor: Cursor, *, per_page: int, max_rows: int | None = None) -> None:
         self.start = cursor
@@ -151,24 +165,24 @@ class OrderPager:
         self._delivered: set[tuple[str, int]] = set()
         self._unreadable: set[str] = set()
         self._since = cursor.since
+        self._seen = dict(cursor.seen)  # id → revision of every row seen in `_since`
         self._page = 1
-        self._crowded = False  # the current second needed more than one page
-        self._sweeps = 0  # sweeps of the current crowded second so far
-        self._sweep_found = False
-        self._after_sweep: datetime | None = None  # where to go once the sweep is clean
-        self._top = cursor.since  # the newest second seen
-        self._top_seen = dict(cursor.seen)  # id → revision seen in that second
-        self._done = False
+        self._mode = "scan"  # scan (page 1), crowd (deeper pages of one second), sweep
+        self._sweeps = 0
+        self._pass: set[tuple[str, int]] = set()  # rows of `_since` seen in this pass
+        self._previous: set[tuple[str, int]] = set()  # ... and in the pass before
+        self._fallback: Cursor | None = None  # where to stop if nothing follows a swept second
+        self._cursor: Cursor | None = None  # set when done
 
     def next_request(self) -> PageRequest | None:
         """The page to read next, or ``None`` when every change has been read."""
-        return None if self._done else PageRequest(self._since, self._page)
+        return None if self._cursor is not None else PageRequest(self._since, self._page)
 
     def cursor(self) -> Cursor:
-        """Where the next fetch goes on from."""
-        return Cursor(self._top, dict(self._top_seen))
+        """Where the next fetch goes on from (once :meth:`next_request` is ``None``)."""
+        return self._cursor if self._cursor is not None else Cursor(self._since, dict(self._seen))
 
-    def _take(self, head: Head | None, raw: Any) -> None:
+    def _deliver(self, head: Head | None, raw: Any) -> None:
         if head is None:  # cannot be placed: delivered once per fetch (as a failure)
             key = json.dumps(raw, sort_keys=True, default=str)
             if key not in self._unreadable:
@@ -181,42 +195,48 @@ class OrderPager:
         if not already and (head.id, head.revision) not in self._delivered:
             self._delivered.add((head.id, head.revision))
             self.rows.append(raw)
-            if self._sweeps and head.updated == self._since:
-                self._sweep_found = True
-        if self._top is None or head.updated > self._top:
-            self._top, self._top_seen = head.updated, {}
-        if head.updated == self._top:
-            self._top_seen[head.id] = head.revision
 
     def feed(self, page: list[tuple[Head | None, Any]]) -> None:
         """Take one page of ``(head, raw order)``, as the API returned it."""
         for head, raw in page:
-            self._take(head, raw)
+            self._deliver(head, raw)
+            if head is not None and head.updated == self._since:
+                self._seen[head.id] = head.revision
+                self._pass.add((head.id, head.revision))
+        heads = [h for h, _ in page if h is not None]
         full = len(page) >= self.per_page
-        seconds = [h.updated for h, _ in page if h is not None]
-        last = max(seconds) if seconds else None
-        moved_on = last is not None and (self._since is None or last > self._since)
-        if self._sweeps:  # sweeping a crowded second again
-            if full and not moved_on:
-                self._page += 1
-            elif self._sweep_found:
-                self._sweep(self._after_sweep)
-            else:
-                self._go_to(self._after_sweep)
-        elif full and not moved_on:  # a whole page in one second: page on inside it
+        last = max((h.updated for h in heads), default=None)
+        past = last is not None and (self._since is None or last > self._since)
+        if self._mode == "scan":
+            self._scanned(heads, full, last, past)
+        elif full and not past:  # the crowded second goes on to the next page
             self._page += 1
-            self._crowded = True
-        elif self._crowded:  # leaving a crowded second: sweep it for rows that slipped
-            self._sweep(last if (full and moved_on) else None)
-        elif full and moved_on:
-            if self.max_rows is not None and len(self.rows) >= self.max_rows:
-                self._done = True  # enough for one batch; the cursor goes on from `last`
-            else:
-                self._since, self._page = last, 1
-        else:
-            self._done = True
+        elif self._mode == "crowd" or self._pass != self._previous:
+            self._sweep()  # read it again: a row may have slipped past a page boundary
+        elif self._since is None:  # only unreadable rows: nothing to go on from
+            self._cursor = Cursor()
+        else:  # two passes saw the same rows, so nothing moved: the second is complete
+            self._fallback = Cursor(self._since, dict(sorted(self._pass)))
+            self._since, self._seen = self._since + timedelta(seconds=1), {}
+            self._mode, self._page, self._sweeps = "scan", 1, 0
+            self._pass = set()
 
-    def _sweep(self, then: datetime | None) -> None:
+    def _scanned(self, heads: list[Head], full: bool, last: datetime | None, past: bool) -> None:
+        if full and not past:  # a whole page in one second: page on inside it
+            self._mode, self._page = "crowd", 2
+            return
+        self._pass = set()
+        if last is None or not past:  # nothing after `_since`
+            self._cursor = self._fallback if not heads and self._fallback else self.cursor()
+            return
+        at_last = {h.id: h.revision for h in heads if h.updated == last}
+        if not full or (self.max_rows is not None and len(self.rows) >= self.max_rows):
+            self._cursor = Cursor(last, at_last)  # one answer covered all of it
+            return
+        self._since, self._seen, self._fallback = last, at_last, None
+
+    def _sweep(self) -> None:
+        """Read the crowded second again from page 1 (rows may have slipped past a page)."""
         self._sweeps += 1
         if self._sweeps > MAX_SWEEPS:
             raise CursorOverflow(
@@ -224,13 +244,7 @@ class OrderPager:
                 "found new ones every time; fetch again later",
                 source="example_shop",
                 instant=str(self._since),
-                count=len(self.rows),
+                count=len(self._seen),
             )
-        self._after_sweep, self._page, self._sweep_found = then, 1, False
-
-    def _go_to(self, since: datetime | None) -> None:
-        self._sweeps, self._crowded, self._page = 0, False, 1
-        if since is None:
-            self._done = True
-        else:
-            self._since = since
+        self._mode, self._page = "sweep", 1
+        self._previous, self._pass = self._pass, set()
