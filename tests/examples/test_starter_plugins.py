@@ -58,6 +58,8 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 def test_without_the_entry_points_they_are_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_REGISTRY, "loaded", None)
+    others = {k: v for k, v in _REGISTRY.registered.items() if not k.startswith("example_")}
+    monkeypatch.setattr(_REGISTRY, "registered", others)
     with pytest.raises(PluginError, match="example_courier"):
         get("example_courier")
 
