@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from ecomflow.errors import (
     InvalidRequest,
     LabelNotReady,
     MappingError,
+    RateLimited,
     RemoteAPIError,
     SignatureVerificationError,
     UnsupportedService,
@@ -362,6 +364,22 @@ def test_the_fake_answers_in_the_documented_shape(fake: FakeKurier) -> None:
         headers={"Authorization": f"Bearer {TOKEN}"},
     ).json()
     assert set(one) == set(readme_example("shipment"))
+
+
+def test_the_rate_limit_is_honoured_with_retry_after() -> None:
+    slept: list[float] = []
+    patient = RetryPolicy(attempts=4, jitter=0, sleep=lambda s: (slept.append(s), time.sleep(s)))
+    with FakeKurier(token=TOKEN, rate_limit=1) as limited:
+        client = ExampleCourierClient(settings(limited.url), retry=patient)
+        made = client.create_shipment(shipment_request("shop-R0"), first_attempt=True)
+        for _ in range(2):  # reads at 1 per second: 429s, each waited out and retried
+            assert client.get_shipment(made.id).id == made.id
+        assert slept
+        assert set(slept) == {1.0}  # the Retry-After the fake sent
+        limited.inject("create_shipment", 429)
+        with pytest.raises(RateLimited):  # a create is not retried blindly: the caller is
+            client.create_shipment(shipment_request("shop-R1"), first_attempt=True)
+        assert limited.live_with("shop-R1") == 0
 
 
 def test_tracking_through_the_fake(fake: FakeKurier) -> None:

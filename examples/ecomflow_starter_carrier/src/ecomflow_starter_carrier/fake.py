@@ -49,7 +49,8 @@ def _error(status: int, code: str, message: str, /, **details: str) -> Reply:
 
 
 class FakeKurier(LoopbackServer):
-    """The fake API. ``auto_confirm=True`` confirms each shipment when it is created.
+    """The fake API. ``auto_confirm=True`` confirms each shipment when it is created;
+    ``rate_limit`` calls per second (README.md says 10) answer ``429`` beyond it.
 
     Attributes:
         shipments: id → the shipment object as the API would return it.
@@ -62,9 +63,12 @@ class FakeKurier(LoopbackServer):
         *,
         webhook_secret: str = "test-webhook-secret",
         auto_confirm: bool = False,
+        rate_limit: int | None = None,
         keep_alive: bool = False,
     ) -> None:
         super().__init__(keep_alive=keep_alive)
+        self.rate_limit = rate_limit
+        self._recent: list[float] = []
         self.token = token
         self.webhook_secret = webhook_secret
         self.auto_confirm = auto_confirm
@@ -95,6 +99,15 @@ class FakeKurier(LoopbackServer):
         """``Authorization: Bearer <token>`` or 401."""
         if request.header("Authorization") != f"Bearer {self.token}":
             return _error(401, "unauthorized", "invalid or missing token")
+        if self.rate_limit is not None:
+            with self._state:
+                now = time.monotonic()
+                self._recent = [t for t in self._recent if now - t < 1.0]
+                if len(self._recent) >= self.rate_limit:
+                    reply = _error(429, "rate_limited", "too many requests; retry later")
+                    reply.headers["Retry-After"] = "1"
+                    return reply
+                self._recent.append(now)
         return None
 
     @staticmethod
