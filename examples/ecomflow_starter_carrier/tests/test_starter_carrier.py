@@ -368,7 +368,12 @@ def test_the_fake_answers_in_the_documented_shape(fake: FakeKurier) -> None:
 
 def test_the_rate_limit_is_honoured_with_retry_after() -> None:
     slept: list[float] = []
-    patient = RetryPolicy(attempts=4, jitter=0, sleep=lambda s: (slept.append(s), time.sleep(s)))
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        time.sleep(seconds)
+
+    patient = RetryPolicy(attempts=4, jitter=0, sleep=sleep)
     with FakeKurier(token=TOKEN, rate_limit=1) as limited:
         client = ExampleCourierClient(settings(limited.url), retry=patient)
         made = client.create_shipment(shipment_request("shop-R0"), first_attempt=True)
@@ -377,7 +382,7 @@ def test_the_rate_limit_is_honoured_with_retry_after() -> None:
         assert slept
         assert set(slept) == {1.0}  # the Retry-After the fake sent
         limited.inject("create_shipment", 429)
-        with pytest.raises(RateLimited):  # a create is not retried blindly: the caller is
+        with pytest.raises(RateLimited):  # a create is not retried blindly; the caller retries
             client.create_shipment(shipment_request("shop-R1"), first_attempt=True)
         assert limited.live_with("shop-R1") == 0
 
