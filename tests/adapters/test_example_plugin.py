@@ -1,54 +1,65 @@
-"""The example plugin under examples/ registers and keeps the OrderSource contract."""
+"""The starter plugins under examples/ declare their entry points and register in-process.
+
+Their full suites (conformance kits, checks against their README specs) run in
+tests/examples; this checks the packaging a plugin author copies.
+"""
 
 from __future__ import annotations
 
-import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from ecomflow.adapters import OrderSource, StockSink, available, get, register
-from ecomflow.stock import StockUpdate
-from ecomflow.testing import sample_order
+from ecomflow.adapters import OrderSource, ShipmentProvider, available, get, register
+from ecomflow.adapters.registry import _REGISTRY
 
-PLUGIN_DIR = Path(__file__).parents[2] / "examples" / "ecomflow_echo_adapter"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 @pytest.fixture
-def echo_module() -> Iterator[object]:
-    sys.path.insert(0, str(PLUGIN_DIR / "src"))
-    try:
-        import ecomflow_echo_adapter
+def plugins(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, ModuleType]:
+    for name in ("ecomflow_starter_carrier", "ecomflow_starter_channel"):
+        monkeypatch.syspath_prepend(str(EXAMPLES / name / "src"))
+    monkeypatch.setattr(_REGISTRY, "registered", dict(_REGISTRY.registered))
+    import ecomflow_starter_carrier
+    import ecomflow_starter_channel
 
-        yield ecomflow_echo_adapter
-    finally:
-        sys.path.remove(str(PLUGIN_DIR / "src"))
+    return ecomflow_starter_carrier, ecomflow_starter_channel
 
 
-def test_entry_point_is_declared() -> None:
-    data = tomllib.loads((PLUGIN_DIR / "pyproject.toml").read_text())
-    assert data["project"]["entry-points"]["ecomflow.adapters"] == {
-        "echo": "ecomflow_echo_adapter:PLUGIN"
+@pytest.mark.parametrize(
+    ("folder", "entry_point"),
+    [
+        ("ecomflow_starter_carrier", {"example_courier": "ecomflow_starter_carrier:PLUGIN"}),
+        ("ecomflow_starter_channel", {"example_shop": "ecomflow_starter_channel:PLUGIN"}),
+    ],
+)
+def test_entry_point_is_declared(folder: str, entry_point: dict[str, str]) -> None:
+    data = tomllib.loads((EXAMPLES / folder / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["entry-points"]["ecomflow.adapters"] == entry_point
+    assert data["project"]["dependencies"] == ["ecomflow"]
+    assert (EXAMPLES / folder / "README.md").is_file()
+    assert (EXAMPLES / folder / "src" / folder / "py.typed").is_file()
+
+
+def test_register_without_installing(plugins: tuple[ModuleType, ModuleType]) -> None:
+    carrier, channel = plugins
+    register(carrier.PLUGIN)
+    register(channel.PLUGIN)
+    assert get("example_courier") is carrier.PLUGIN
+    assert get("example_shop") is channel.PLUGIN
+    assert {p.id for p in available() if p.source == "registered"} >= {
+        "example_courier",
+        "example_shop",
     }
-
-
-def test_registers_and_keeps_the_contract(echo_module: object) -> None:
-    info = register(echo_module.PLUGIN)  # type: ignore[attr-defined]
-    assert get("echo") is info
-    assert any(p.id == "echo" and p.source == "registered" for p in available())
-    channel = info.client()
-    assert isinstance(channel, OrderSource)
-    assert isinstance(channel, StockSink)
-    for number in range(5):
-        channel.put(sample_order(str(number), channel="echo"))
-    first = channel.fetch_orders(None)
-    assert [o.channel_order_id for o in first.orders] == ["0", "1", "2", "3", "4"]
-    assert channel.fetch_orders(first.cursor).orders == []
-    channel.put(sample_order("5", channel="echo"))
-    assert [o.channel_order_id for o in channel.fetch_orders(first.cursor).orders] == ["5"]
-    assert channel.publish_stock([StockUpdate(channel="echo", sku="A", quantity=3)]).calls == 1
+    shop = channel.PLUGIN.build({"api_key": "k"})
+    courier = carrier.PLUGIN.build({"token": "t"})
+    assert isinstance(shop, OrderSource)
+    assert isinstance(courier, ShipmentProvider)
+    assert (shop.settings.channel, courier.settings.carrier) == ("example_shop", "example_courier")
+    assert "'k'" not in repr(shop.settings) and "'t'" not in repr(courier.settings)
 
 
 def test_cli_lists_adapters() -> None:
@@ -59,3 +70,4 @@ def test_cli_lists_adapters() -> None:
     result = CliRunner().invoke(app, ["adapters"])
     assert result.exit_code == 0
     assert "baselinker" in result.output
+    assert "pickup" in result.output
