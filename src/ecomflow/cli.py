@@ -527,14 +527,22 @@ def _demo(
     date: Annotated[
         str, typer.Option("--date", help="The simulated day (YYYY-MM-DD).")
     ] = "2026-12-23",
-    db: Annotated[Path, typer.Option(help="SQLite file; re-running continues it.")] = Path(
+    db: Annotated[Path, typer.Option(help="SQLite file of the demo shop.")] = Path(
         "ecomflow-demo.db"
     ),
     lang: Annotated[str, typer.Option(help="Language of the sample messages: pl or en.")] = "pl",
+    durable: Annotated[
+        bool, typer.Option(help="Keep the fakes' state on disk, so a killed run can resume.")
+    ] = False,
+    resume: Annotated[bool, typer.Option(help="Continue a killed --durable run.")] = False,
+    crash: Annotated[
+        int, typer.Option(help="Kill the run this many times at random, resume, compare.")
+    ] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Run a simulated shop day through the real Orchestrator against local fake servers."""
     from ecomflow.demo import run_demo  # noqa: PLC0415 - keeps `ecomflow --help` fast
+    from ecomflow.errors import ConfigurationError  # noqa: PLC0415
 
     console = Console(stderr=as_json)
     try:
@@ -545,12 +553,47 @@ def _demo(
         ) from None
     if lang not in ("pl", "en"):
         raise typer.BadParameter("use pl or en", param_hint="--lang")
+    if crash:
+        from ecomflow.demo.crash import run_with_crashes  # noqa: PLC0415
+
+        console.print(f"[bold]ecomflow demo[/bold]: {orders} orders, killed {crash} times")
+        run = run_with_crashes(kills=crash, orders=orders, seed=seed, day=day, db=db)
+        if as_json:
+            _print_json(
+                {
+                    "ok": run.ok,
+                    "kills": run.kills,
+                    "differences": run.differences,
+                    "crashed": run.crashed["figures"],
+                    "clean": run.clean["figures"],
+                }
+            )
+        else:
+            console.print(
+                f"killed {run.kills} times, resumed; checks "
+                f"{'passed' if run.crashed['ok'] else 'FAILED'}"
+            )
+            for line in run.differences or ["same end state as a clean run"]:
+                console.print(f"  {line}")
+        raise typer.Exit(OK if run.ok else ATTENTION)
     console.print(f"[bold]ecomflow demo[/bold]: {orders} orders on {day}, store {db}")
-    result = run_demo(orders=orders, seed=seed, day=day, db=db, lang=lang, console=console)
+    try:
+        result = run_demo(
+            orders=orders,
+            seed=seed,
+            day=day,
+            db=db,
+            lang=lang,
+            console=console,
+            durable=durable,
+            resume=resume,
+        )
+    except ConfigurationError as error:
+        _fail(str(error), CONFIG)
     if as_json:
         _print_json(result.to_dict())
     else:
-        result.print(console)
+        result.print(console, lang)
     if not result.ok:
         raise typer.Exit(ATTENTION)
 

@@ -19,9 +19,10 @@ from what the outside world recorded; the exit code is 0 only when they pass.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +30,26 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from ecomflow.demo.checks import Check, Evidence, run_checks
+from ecomflow.demo.checks import Check, Evidence, read_sends, run_checks
 from ecomflow.demo.scenario import PRODUCTS, Scenario, local, plan_day
 from ecomflow.demo.world import World
+from ecomflow.errors import ConfigurationError
 from ecomflow.http import FakeClock
 from ecomflow.kpi import DailyReport, daily_report
 from ecomflow.notify import MessageKind, render
 from ecomflow.orders import OrderStatus
 from ecomflow.testing import FakeBaseLinker, FakeShipX, FrozenClock
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = [
+    "Check",
+    "DemoResult",
+    "Evidence",
+    "Scenario",
+    "World",
+    "plan_day",
+    "run_checks",
+    "run_demo",
+]
 
 
 @dataclass
@@ -95,11 +106,18 @@ class DemoResult:
                 console.print(f"    {problem}", highlight=False)
 
 
-def _fresh(db: Path) -> Path:
-    journal = db.with_name(db.name + ".messages.jsonl")
+def _paths(db: Path) -> tuple[Path, Path]:
+    """The message journal and the folder of the fakes' saved state, next to ``db``."""
+    return db.with_name(db.name + ".messages.jsonl"), db.with_name(db.name + ".world")
+
+
+def _fresh(db: Path) -> None:
+    journal, world = _paths(db)
     for path in (db, journal, Path(f"{db}-wal"), Path(f"{db}-shm")):
         path.unlink(missing_ok=True)
-    return journal
+    if world.exists():
+        for item in world.iterdir():
+            item.unlink()
 
 
 def run_demo(
@@ -110,11 +128,25 @@ def run_demo(
     db: Path = Path("ecomflow-demo.db"),
     lang: str = "pl",
     console: Console | None = None,
+    durable: bool = False,
+    resume: bool = False,
 ) -> DemoResult:
-    """Run the simulated day on a fresh database; see the module docstring."""
+    """Run the simulated day; see the module docstring.
+
+    A new day starts on a fresh database. ``durable`` keeps the fakes' state on
+    disk after every answer they give (a real API does not forget what it
+    acknowledged), so that a run killed at any point can be continued with
+    ``resume``: from the step it was in, every step being safe to repeat.
+    """
     console = console or Console()
     scenario = plan_day(orders, seed, day)
-    journal = _fresh(db)
+    journal, state = _paths(db)
+    if resume and not (state / "baselinker.pickle").exists():
+        raise ConfigurationError(f"nothing to resume at {db}: run `ecomflow demo --durable` first")
+    if not resume:
+        _fresh(db)
+    durable = durable or resume
+    state.mkdir(exist_ok=True)
     clock = FrozenClock(local(day, 7).astimezone(UTC))
     fake_time = FakeClock()
 
@@ -125,58 +157,94 @@ def run_demo(
         FakeBaseLinker(token="demo", clock=monotonic, now=clock, keep_alive=True) as bl,
         FakeShipX(token="demo", organization_id=4242, confirm_after=0, keep_alive=True) as shipx,
     ):
+        if durable:
+            bl.persist(state / "baselinker.pickle")
+            shipx.persist(state / "shipx.pickle")
         world = World(scenario, db, journal, clock, bl, shipx, fake_time)
         world.main = world.build("demo-main")
         world.second = world.build("demo-second", lease=5.0)
+        if resume:  # the killed run's workers are dead: their claims come back now
+            for worker in ("demo-main", "demo-second"):
+                world.main.repository.release_worker(worker)
         for sku, (*_, stock) in PRODUCTS.items():
             world.main.ledger.receive(sku, stock, key=f"demo-stock:{sku}")
             world.received[sku] = stock
         try:
-            collected = _run_days(world, scenario, console)
-            result = _finish(world, scenario, collected, lang)
+            _run_steps(world, _steps(world, scenario), console)
+            result = _finish(world, scenario, lang)
         finally:
             world.close()
     return result
 
 
-def _run_days(world: World, scenario: Scenario, console: Console) -> set[str]:
-    assert world.main is not None
+Step = tuple[str, Callable[[], object]]
+
+
+def _steps(world: World, scenario: Scenario) -> list[Step]:
+    """The day as numbered steps, each safe to repeat (see :func:`run_demo`)."""
     day = scenario.day
-    collected: set[str] = set()
-    stuck: set[str] = set()
-    with Progress(console=console, transient=True) as progress:
-        steps = progress.add_task("simulated day", total=17 * 4 + 3)
-        previous = local(day, 6, 59)
-        moment = local(day, 7)
-        while moment <= local(day, 23, 45):
-            for event in scenario.between(previous, moment):
-                if event.kind == "restock":
-                    world.clock.set(event.at.astimezone(UTC))
+    steps: list[Step] = []
+    previous, moment = local(day, 6, 59), local(day, 7)
+    while moment <= local(day, 23, 45):
+
+        def quarter(start: datetime = previous, end: datetime = moment) -> None:
+            for event in scenario.between(start, end):
+                world.clock.set(event.at.astimezone(UTC))
                 world.apply(event)
-            world.step(moment)
-            previous, moment = moment, moment + timedelta(minutes=15)
-            progress.advance(steps)
-        for offset in (1, 2, 3):
-            business = world.main.calendar.add_business_days(day, offset)
-            world.step(local(business, 9))
-            world.clock.set(local(business, 12).astimezone(UTC))
-            for order in world.main.repository.find(status=OrderStatus.SHIPPED.value):
-                if order.shipment and order.shipment.carrier == "shop":
-                    world.main.confirm_delivery(
-                        order.id, actor="user:sklep", reason="collected at the shop"
-                    )
-                    collected.add(order.id)
-            world.clock.set(local(business, 16).astimezone(UTC))
-            world.carrier_day(offset, stuck)
-            world.step(local(business, 16, 15))
-            progress.advance(steps)
-        world.main.check_exceptions()
-        world.main.poll_tracking()
-        world.dispatch()
-    return collected
+            world.step(end)
+
+        steps.append((f"{moment:%H:%M}", quarter))
+        previous, moment = moment, moment + timedelta(minutes=15)
+    assert world.main is not None
+    main = world.main
+    for offset in (1, 2, 3):
+        business = main.calendar.add_business_days(day, offset)
+        steps += [
+            (f"{business} 09:00", partial(world.step, local(business, 9))),
+            (f"{business} 12:00 collections", partial(_collect, world, local(business, 12))),
+            (f"{business} 16:00 carrier", partial(_carrier, world, local(business, 16), offset)),
+            (f"{business} 16:15", partial(world.step, local(business, 16, 15))),
+        ]
+    steps.append(("tracking checks", lambda: (main.check_exceptions(), main.poll_tracking())))
+    steps.append(("last dispatch", world.dispatch))
+    return steps
 
 
-def _finish(world: World, scenario: Scenario, collected: set[str], lang: str) -> DemoResult:
+def _carrier(world: World, at: datetime, offset: int) -> None:
+    world.clock.set(at.astimezone(UTC))
+    world.carrier_day(offset)
+
+
+def _collect(world: World, at: datetime) -> None:
+    """Customers collect their parcels at the shop (staff confirm it)."""
+    assert world.main is not None
+    world.clock.set(at.astimezone(UTC))
+    for order in world.main.repository.find(status=OrderStatus.SHIPPED.value):
+        if order.shipment and order.shipment.carrier == "shop":
+            world.main.confirm_delivery(
+                order.id, actor="user:sklep", reason="collected at the shop"
+            )
+
+
+def _run_steps(world: World, steps: list[Step], console: Console) -> None:
+    """Run the steps not done yet, recording each one done with the fakes' state saved."""
+    assert world.main is not None
+    repository = world.main.repository
+    done = int(repository.record("demo:step") or -1)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("simulated day", total=len(steps), completed=done + 1)
+        for index, (_, action) in enumerate(steps):
+            if index <= done:
+                continue
+            action()
+            world.baselinker.save_state()
+            world.shipx.save_state()
+            with repository.unit(world.clock()) as unit:
+                unit.put_record("demo:step", str(index))
+            progress.advance(task)
+
+
+def _finish(world: World, scenario: Scenario, lang: str) -> DemoResult:
     main = world.main
     assert main is not None
     orders = main.repository.find()
@@ -201,10 +269,16 @@ def _finish(world: World, scenario: Scenario, collected: set[str], lang: str) ->
             for row in main.repository.effects("pending", kind="create_shipment")
             if row.order_id
         },
-        collected=collected,
+        collected={
+            o.id
+            for o in orders
+            if o.shipment is not None
+            and o.shipment.carrier == "shop"
+            and o.status is OrderStatus.DELIVERED
+        },
     )
     checks = run_checks(evidence)
-    sends = [json.loads(line) for line in world.journal.read_text("utf-8").splitlines()]
+    sends = read_sends(world.journal)
     messages: dict[str, int] = {}
     for send in sends:
         messages[send["kind"]] = messages.get(send["kind"], 0) + 1
@@ -247,6 +321,11 @@ def _finish(world: World, scenario: Scenario, collected: set[str], lang: str) ->
             "messages": messages,
             "shipments": len(world.shipx.shipments),
             "packages": sum(len(v) for v in world.baselinker.packages.values()),
+            "labels": report.labels_created,
+            "shipped_by_day": report.shipped_by_day,
+            "lead_time_hours": report.lead_time_hours,
+            "parked": status["effects"]["parked"],
+            "on_hand": {sku: level.on_hand for sku, level in sorted(levels.items())},
         },
     )
 

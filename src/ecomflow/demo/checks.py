@@ -22,7 +22,7 @@ from ecomflow.orders.delivery import DeliveryMap
 from ecomflow.orders.models import Order
 from ecomflow.orders.status import OrderStatus
 
-__all__ = ["Check", "Evidence", "run_checks"]
+__all__ = ["Check", "Evidence", "read_sends", "run_checks"]
 
 _GONE = {
     "delivered",
@@ -62,11 +62,17 @@ class Evidence:
     collected: set[str] = field(default_factory=set)
 
 
-def _sends(journal: Path) -> list[dict[str, Any]]:
+def read_sends(journal: Path) -> list[dict[str, Any]]:
+    """Every send the journal recorded (a line torn by a crash mid-write is not a send)."""
     if not journal.exists():
         return []
-    lines = journal.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    sends = []
+    for line in journal.read_text(encoding="utf-8").splitlines():
+        try:
+            sends.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return sends
 
 
 def _bl_paid(order: dict[str, Any]) -> bool:
@@ -115,7 +121,7 @@ def one_package_per_order(e: Evidence) -> Check:
 
 def each_message_once(e: Evidence) -> Check:
     """The transport received every message key once (counted from every send)."""
-    keys = Counter(send["key"] for send in _sends(e.journal))
+    keys = Counter(send["key"] for send in read_sends(e.journal))
     return _check(
         "each message sent once (the transport's own count)",
         (f"{key} sent {n} times" for key, n in keys.items() if n > 1),

@@ -97,6 +97,8 @@ class World:
                         "token": "demo",
                         "url": self.baselinker.url,
                         "inventory_id": 1,
+                        # createPackageManual takes a free courier name for the pickup desk.
+                        "couriers": {"shop": "odbior_osobisty"},
                     }
                 },
                 "carriers": {
@@ -162,6 +164,8 @@ class World:
         """Do what the outside world does at ``event.at``."""
         order_id = 7000 + event.number
         if event.kind == "arrive":
+            if order_id in self.baselinker.orders:
+                return  # a resumed run repeats its interrupted step
             planned = self.scenario.orders[event.number - 1]
             self.baselinker.add_order(**json.loads(json.dumps(planned.fields)))
         elif event.kind == "pay":
@@ -177,33 +181,40 @@ class World:
             for sku, quantity in event.data["skus"].items():
                 self.main.ledger.receive(sku, quantity, key=f"demo-restock:{sku}:{event.at}")
 
-    def carrier_day(self, offset: int, stuck: set[str]) -> int:
-        """The carrier's work on a day after shipping; its webhooks reach the app."""
+    def carrier_day(self, offset: int) -> int:
+        """The carrier's work on a day after shipping; its webhooks reach the app.
+
+        Idempotent: a status the parcel already had is not given again (a resumed
+        run repeats its interrupted step). The first parcel of the first day gets stuck.
+        """
         assert self.main is not None
-        sent = len(self.shipx.webhooks_sent)
+        stuck = self.main.repository.record("demo:stuck")
         for order in self.main.repository.find(status="shipped"):
             ref = order.shipment
             if ref is None or ref.carrier != "inpost" or ref.shipment_id is None:
                 continue
-            if int(ref.shipment_id) not in self.shipx.shipments:
-                continue  # made in an earlier run of the demo; this fake started empty
-            if not stuck and offset == 1:
-                stuck.add(order.id)
-            if order.id in stuck:
-                self.shipx.advance(ref.shipment_id, "taken_by_courier")
-                self.shipx.advance(ref.shipment_id, "delay_in_delivery")
+            if stuck is None and offset == 1:
+                stuck = order.id
+                with self.main.repository.unit(self.clock()) as unit:
+                    unit.put_record("demo:stuck", stuck)
+            if order.id == stuck:
+                steps = ["taken_by_courier", "delay_in_delivery"]
             elif offset == 1:
-                self.shipx.advance(ref.shipment_id, "taken_by_courier")
-                self.shipx.advance(ref.shipment_id, "out_for_delivery")
+                steps = ["taken_by_courier", "out_for_delivery"]
             elif order.delivery.method.value == "parcel_locker" and offset == 2:
-                self.shipx.advance(ref.shipment_id, "ready_to_pickup")
+                steps = ["ready_to_pickup"]
             else:
-                self.shipx.advance(ref.shipment_id, "delivered")
-        return self.deliver_webhooks(sent)
+                steps = ["delivered"]
+            seen = {e.get("status") for e in self.shipx.tracking.get(ref.tracking_number or "", [])}
+            for status in steps:
+                if status not in seen:
+                    self.shipx.advance(ref.shipment_id, status)
+        return self.deliver_webhooks()
 
-    def deliver_webhooks(self, start: int) -> int:
-        """Send ShipX's webhooks from ``start`` on to the app (as from InPost's network)."""
+    def deliver_webhooks(self) -> int:
+        """Send ShipX's webhooks not yet delivered to the app (as from InPost's network)."""
         assert self.main is not None
+        start = int(self.main.repository.record("demo:webhooks") or 0)
         applied = 0
         for body in self.shipx.webhooks_sent[start:]:
             report = self.main.handle_webhook(
@@ -214,6 +225,8 @@ class World:
                 path_token=WEBHOOK_TOKEN,
             )
             applied += report.applied
+        with self.main.repository.unit(self.clock()) as unit:
+            unit.put_record("demo:webhooks", str(len(self.shipx.webhooks_sent)))
         self.webhooks_applied += applied
         return applied
 

@@ -532,6 +532,21 @@ class OrderRepository:
                     (item.row.id, item.token),
                 )
 
+    def release_worker(self, worker: str) -> int:
+        """Give back every claim of a worker known to be dead (killed, crashed host).
+
+        Its effects are due again at once instead of when its leases end; a worker
+        that is in fact alive loses its claims and finishes nothing (fencing).
+        Returns how many claims were released.
+        """
+        with self.store.transaction() as tx:
+            tx.execute(
+                "UPDATE ef_outbox SET claim_token = NULL, lease_until = NULL "
+                "WHERE claimed_by = ? AND state = 'pending' AND claim_token IS NOT NULL",
+                (worker,),
+            )
+            return tx.rowcount
+
     def effects(
         self,
         state: EffectState | None = None,

@@ -157,6 +157,19 @@ class FakeBaseLinker(LoopbackServer):
         bulk_status_failure: what setOrderStatuses changes when it answers ``ERROR``.
     """
 
+    state_attributes = (
+        "orders",
+        "statuses",
+        "inventories",
+        "products",
+        "packages",
+        "journal",
+        "_next_order",
+        "_next_package",
+        "_next_product",
+        "_next_log",
+    )
+
     def __init__(
         self,
         *,

@@ -44,6 +44,7 @@ for credentials.
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import threading
 import time
@@ -51,6 +52,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qs, urlsplit
 
@@ -212,6 +214,7 @@ class RoutedHandler(BaseHTTPRequestHandler):
             send_fault(self, fault)
             return
         reply = fake.handle(route, args, request)
+        fake.save_state()  # acknowledged writes survive a crash, as at a real API
         if fault is not None and fault.kind == "drop_after_write":
             self.close_connection = True
             self.connection.close()
@@ -255,6 +258,9 @@ class LoopbackServer:
     """
 
     routes: list[Route]
+
+    #: The attributes that make up the fake's state (what :meth:`save_state` keeps).
+    state_attributes: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -304,6 +310,32 @@ class LoopbackServer:
         """Make the next ``times`` calls of ``route`` fail with ``kind`` (see :class:`Fault`)."""
         with self._lock:
             self._faults.setdefault(route, deque()).append(Fault(kind, times, delay))
+
+    def persist(self, path: str | Path) -> Self:
+        """Keep the fake's state in ``path``: restored now if it is there, saved after each write.
+
+        A fake that remembers across a restart is what a crash test needs: the real
+        API does not forget a shipment because the shop's process was killed.
+        """
+        self._state_file = Path(path)
+        if self._state_file.exists():
+            with self._lock, self._state_file.open("rb") as handle:
+                saved = pickle.load(handle)
+                for name in self.state_attributes:
+                    if name in saved:
+                        setattr(self, name, saved[name])
+        return self
+
+    def save_state(self) -> None:
+        """Write the state to the :meth:`persist` file (atomically); nothing without one."""
+        target: Path | None = getattr(self, "_state_file", None)
+        if target is None or not self.state_attributes:
+            return
+        with self._lock:  # one writer at a time, and the state not changing under it
+            data = pickle.dumps({name: getattr(self, name) for name in self.state_attributes})
+            partial = target.with_name(target.name + ".part")
+            partial.write_bytes(data)
+            partial.replace(target)
 
     def match(self, method: str, path: str) -> tuple[Route | None, tuple[str, ...]]:
         """The route for a request and the path's groups (``None``: no route)."""

@@ -259,6 +259,15 @@ class FakeShipX(LoopbackServer):
             a prior arrangement with InPost; the API's own limit is UNCONFIRMED).
     """
 
+    state_attributes = (
+        "shipments",
+        "tracking",
+        "webhooks_sent",
+        "_created_at",
+        "_created",
+        "_next_id",
+    )
+
     def __init__(
         self,
         *,
