@@ -33,6 +33,7 @@ from ecomflow.returns import (
     RmaStatus,
     RmaStore,
 )
+from ecomflow.returns.store import MIGRATIONS
 from ecomflow.stock import StockLedger, open_store
 from ecomflow.storage import PostgresStore, Store
 from ecomflow.testing import FrozenClock, sample_order
@@ -389,3 +390,45 @@ def test_no_shipping_refund_is_refused_for_a_full_withdrawal() -> None:
     assert "art. 32" in str(refused.value)
     assert last.status is RmaStatus.VERIFIED
     assert len(returns.events) == 2  # only the first refund's
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_key_migration_keeps_the_first_rma_of_a_duplicated_key(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A store written before the fix may hold two RMAs of one key: the first keeps it."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        base: str = request.getfixturevalue("postgres_url")
+        url = f"{base}{'&' if '?' in base else '?'}schema=ecomflow_mig_{uuid.uuid4().hex[:10]}"
+    store = opened(url)
+    store.ensure_schema("rmas", [MIGRATIONS[store.dialect][0]])  # the first version only
+    order = delivered({"MUG": (2, "50.00")})
+    twins = []
+    for number in ("RMA/2026/11/000007", "RMA/2026/11/000003"):
+        rma = Rma(
+            number=number,
+            order_id=order.id,
+            channel="shop",
+            lines=[{"sku": "MUG", "quantity": 1}],  # type: ignore[list-item]
+            reason=ReturnReason.OTHER,
+            requested_at=SOON,
+            key="form-dup",
+        )
+        twins.append(rma)
+    with store.transaction() as tx:
+        for rma in twins:
+            tx.execute(
+                "INSERT INTO ef_rmas (number, order_id, data) VALUES (?, ?, ?)",
+                (rma.number, rma.order_id, rma.model_dump_json()),
+            )
+    rmas = RmaStore(store)  # migrates to version 2
+    assert store.schema_versions()["rmas"] == 2
+    found = rmas.by_key("form-dup")
+    assert found is not None
+    assert found.number == "RMA/2026/11/000003"
+    assert [r.status for r in rmas.in_status()] == [RmaStatus.REQUESTED] * 2
+    assert rmas.insert(twins[0].model_copy(update={"number": "RMA/2026/11/000009"})) is False
+    if isinstance(store, PostgresStore):
+        store.drop_schema()

@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Sequence
 
 from ecomflow.returns.models import Rma, RmaStatus
-from ecomflow.storage import Migrations, Store
+from ecomflow.storage import Dialect, Store
 
 __all__ = ["MIGRATIONS", "RmaStore"]
 
@@ -53,7 +53,7 @@ def _v2(key: str, status: str) -> list[str]:
 
 
 #: The ``rmas`` component's schema, version by version, per dialect.
-MIGRATIONS: Migrations = {
+MIGRATIONS: dict[Dialect, list[list[str]]] = {
     "sqlite": [_V1, _v2("json_extract(data, '$.key')", "json_extract(data, '$.status')")],
     "postgresql": [_V1, _v2("(data::jsonb ->> 'key')", "(data::jsonb ->> 'status')")],
 }
