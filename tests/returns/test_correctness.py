@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecomflow import Money
-from ecomflow.errors import GuardFailed, InvalidTransition
+from ecomflow.errors import GuardFailed, IdempotencyConflict, InvalidTransition
 from ecomflow.orders import Order, OrderFlow, ShipmentRef
 from ecomflow.returns import (
     CorrectionInvoiceRequested,
@@ -207,7 +207,8 @@ def test_refunds_in_any_order_never_exceed_what_was_paid(
     paid = goods + ship - discount  # the independent truth: what the customer paid
     order = delivered(lines, shipping=shipping, discount=str(discount) if discount else None)
 
-    # every unit comes back, split into random RMAs, refunded in a random order
+    # every unit comes back, split into random RMAs; requests, receipts and refunds of
+    # different RMAs interleave at random, and some RMAs end in an exchange instead
     units = [sku for sku, (q, _) in lines.items() for _ in range(q)]
     cuts = data.draw(st.lists(st.integers(1, len(units)), max_size=3, unique=True))
     cuts = sorted(set(cuts) | {len(units)})
@@ -218,21 +219,33 @@ def test_refunds_in_any_order_never_exceed_what_was_paid(
             group[sku] = group.get(sku, 0) + 1
         groups.append(group)
         start = cut
+    exchanged = data.draw(st.lists(st.booleans(), min_size=len(groups), max_size=len(groups)))
+    steps = data.draw(st.permutations([(i, step) for i in range(len(groups)) for step in range(3)]))
     returns = service()
-    rmas = [requested(returns, order, group) for group in groups]
-    for rma in rmas:
-        returns.receive(rma, order)
-        returns.verify(rma, {}, order)
+    returns.ledger.receive("SPARE", 100)
+    rmas: dict[int, Rma] = {}
+    done: dict[int, int] = {}
     refunded = Decimal(0)
-    for index in data.draw(st.permutations(range(len(rmas)))):
-        amount = returns.refund(rmas[index], order)
-        assert amount.amount >= 0
-        assert all(
-            line.refund is not None and line.refund.amount >= 0 for line in rmas[index].lines
-        )
-        refunded += amount.amount
+    for index, _ in steps:  # the n-th event of an RMA is its n-th step, whenever it comes
+        step = done.get(index, 0)
+        done[index] = step + 1
+        if step == 0:
+            rmas[index] = requested(returns, order, groups[index])
+        elif step == 1:
+            returns.receive(rmas[index], order)
+            returns.verify(rmas[index], {}, order)
+        elif exchanged[index]:
+            returns.exchange(rmas[index], order, {"SPARE": 1})
+        else:
+            amount = returns.refund(rmas[index], order)
+            assert amount.amount >= 0
+            assert all(
+                line.refund is not None and line.refund.amount >= 0 for line in rmas[index].lines
+            )
+            refunded += amount.amount
         assert refunded <= paid
-    assert refunded == paid  # the whole order came back: exactly what was paid
+    if not any(exchanged):
+        assert refunded == paid  # the whole order came back: exactly what was paid
 
 
 # -- 25: no negative refunds ------------------------------------------------------------------
@@ -432,3 +445,20 @@ def test_the_key_migration_keeps_the_first_rma_of_a_duplicated_key(
     assert rmas.insert(twins[0].model_copy(update={"number": "RMA/2026/11/000009"})) is False
     if isinstance(store, PostgresStore):
         store.drop_schema()
+
+
+def test_only_the_cheapest_standard_delivery_is_owed() -> None:
+    # 2 × 50.00 + 30.00 express delivery; the shop's cheapest standard delivery is 15.00:
+    # a full withdrawal refunds 100.00 + 15.00 (art. 33 ustawy o prawach konsumenta).
+    returns = service(policy=ReturnPolicy(standard_delivery=Money("15.00", PLN)))
+    order = delivered({"MUG": (2, "50.00")}, shipping="30.00")
+    assert returns.refund(verified(returns, order, {"MUG": 2}), order) == Money("115.00", PLN)
+
+
+def test_a_key_reused_for_another_return_is_a_conflict() -> None:
+    returns = service()
+    order = delivered({"MUG": (2, "50.00")})
+    requested(returns, order, {"MUG": 1}, key="form-9")
+    with pytest.raises(IdempotencyConflict):
+        returns.request(order, {"MUG": 2}, ReturnReason.OTHER, now=SOON, key="form-9")
+    assert len(returns.rmas) == 1
