@@ -284,6 +284,33 @@ def test_a_crash_inside_a_step_leaves_nothing_half_done(make_shop) -> None:  # t
     assert [type(e) for e in shop.events.events] == [RequestRefund, RequestCorrectionInvoice]
 
 
+class _KilledAfterTheLabelWasQueued(ReturnsDesk):
+    """A desk whose process dies after opening the RMA and queuing its label."""
+
+    def _first_steps(self, c: Any, rma: Rma) -> None:
+        super()._first_steps(c, rma)
+        raise RuntimeError("killed")
+
+
+def test_a_crash_while_opening_leaves_no_rma_and_no_label(make_shop) -> None:  # type: ignore[no-untyped-def]
+    shop: Shop = make_shop()
+    order_id = delivered(shop)
+    with pytest.raises(RuntimeError, match="killed"):
+        _KilledAfterTheLabelWasQueued(shop.orchestrator.core).request(
+            order_id, {"MUG-RED": 1}, ReturnReason.OTHER, key="form-12"
+        )
+    assert shop.orchestrator.returns.rmas() == []
+    assert shop.orchestrator.repository.effects("pending") == []
+    assert not [t for t in shop.get("1").history if t.event.startswith("rma.")]
+    rma = shop.orchestrator.returns.request(
+        order_id, {"MUG-RED": 1}, ReturnReason.OTHER, key="form-12"
+    )
+    assert isinstance(rma, Rma)
+    assert rma.number == "RMA/2026/11/000001"  # the number drawn before the crash is not lost
+    shop.orchestrator.dispatch()
+    assert return_parcels(shop) == ["RMA-2026-11-000001"]
+
+
 def test_a_short_exchange_changes_nothing(make_shop) -> None:  # type: ignore[no-untyped-def]
     shop: Shop = make_shop()
     order_id = delivered(shop)
