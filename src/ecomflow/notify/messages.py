@@ -315,10 +315,19 @@ def _data_request(ctx: _Context, findings: Iterable[FindingLike]) -> None:
     out.line(out.text("data_request.outro"))
 
 
-def _return_update(ctx: _Context, rma: str, rma_status: str) -> None:
-    ctx.out.line(
-        ctx.out.text("return_update.status", rma=rma, order=ctx.number, rma_status=rma_status)
-    )
+def _return_update(
+    ctx: _Context, rma: str, rma_status: str, steps: bool, code: str | None, url: str | None
+) -> None:
+    out = ctx.out
+    out.line(out.text("return_update.status", rma=rma, order=ctx.number, rma_status=rma_status))
+    if steps:  # the RMA was just opened: what to do now
+        out.line(out.text("return_update.pack", rma=rma))
+        if code:
+            out.line(out.text("return_update.label", code=code))
+            if url and _is_http(url):
+                out.line(out.text("return_update.track", url=out.link(url)))
+        else:
+            out.line(out.text("return_update.send"))
     _help_line(ctx)
 
 
@@ -365,6 +374,9 @@ def render(
     key: str = "",
     rma: str = "",
     rma_status: str = "",
+    return_steps: bool = False,
+    return_code: str | None = None,
+    return_url: str | None = None,
 ) -> Message:
     """Render ``kind`` for ``order`` in the customer's language (or ``locale``).
 
@@ -391,6 +403,9 @@ def render(
         key: the message's idempotency key (default ``"<kind>:<order id>"``).
         rma: the return's number (return updates).
         rma_status: the return's status, in the customer's language.
+        return_steps: add what to do now (a return just opened): pack, label, send.
+        return_code: the return label's parcel number or drop-off code, when there is one.
+        return_url: where the return parcel can be tracked.
     """
     del reasons  # deprecated: pre-rendered English is never shown to a customer
     default_language = shop.language if shop is not None else "pl"
@@ -425,7 +440,7 @@ def render(
     elif kind is MessageKind.DATA_REQUEST:
         _data_request(ctx, findings or ())
     elif kind is MessageKind.RETURN_UPDATE:
-        _return_update(ctx, rma, rma_status)
+        _return_update(ctx, rma, rma_status, return_steps, return_code, return_url)
     elif kind is MessageKind.READY_FOR_PICKUP:
         _ready_for_pickup(ctx, point or order.delivery.point_id, pickup_until, pickup_code)
     if shop is not None:

@@ -24,6 +24,7 @@ from ecomflow.notify import MessageKind
 from ecomflow.orchestration.context import Change, Core, change, logger
 from ecomflow.orchestration.handlers import commit_stock, shipment_link
 from ecomflow.orchestration.intake import ingest
+from ecomflow.orchestration.returns import apply_return_shipment
 from ecomflow.orders.models import Order
 from ecomflow.orders.status import OrderStatus
 from ecomflow.shipping.exceptions import DelayReason, exception_key, find_exceptions
@@ -87,13 +88,14 @@ def handle_webhook(core: Core, source: str, request: WebhookRequest) -> WebhookR
 def apply_shipment(
     core: Core, carrier: str, shipment: Shipment, *, delivery: str | None = None
 ) -> Order | None:
-    """Apply a shipment's current status to its order (``delivery`` is recorded with it)."""
+    """Apply a shipment's current status to its order (``delivery`` is recorded with it).
+
+    A return parcel (an RMA's label) moves its RMA instead
+    (:func:`~ecomflow.orchestration.returns.apply_return_shipment`).
+    """
     order_id = core.repository.record(shipment_link(carrier, shipment.id))
-    if order_id is None:
-        if delivery is not None:
-            with core.repository.unit(core.clock()) as unit:
-                unit.first_time(delivery)  # not ours (or not yet recorded): nothing to do
-        return None
+    if order_id is None:  # a return parcel moves its RMA; any other only records the delivery
+        return apply_return_shipment(core, carrier, shipment, delivery=delivery)
 
     def move(c: Change) -> None:
         if delivery is not None and not c.unit.first_time(delivery):

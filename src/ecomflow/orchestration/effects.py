@@ -22,18 +22,21 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from ecomflow.money import Money
 from ecomflow.orders.status import OrderStatus
+from ecomflow.returns.models import RmaStatus
 from ecomflow.shipping.exceptions import DelayReason
 
 __all__ = [
     "EFFECTS",
     "CancelShipment",
     "ConfirmShipment",
+    "CreateReturnLabel",
     "CreateShipment",
     "Effect",
     "PublishStock",
     "RequestCorrectionInvoice",
     "RequestRefund",
     "SendMessage",
+    "SendReturnUpdate",
     "WriteStatus",
     "WriteTracking",
 ]
@@ -188,6 +191,39 @@ class RequestCorrectionInvoice(_Effect):
         return f"correction:{self.rma}"
 
 
+class CreateReturnLabel(_Effect):
+    """Buy an RMA's return label from the carrier of the order's shipment."""
+
+    kind: Literal["create_return_label"] = "create_return_label"
+    order_id: str
+    rma: str
+    carrier: str
+    service_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The idempotency key (one label per RMA)."""
+        return f"return-label:{self.rma}"
+
+
+class SendReturnUpdate(_Effect):
+    """Tell the customer where their return is: a ``return_update`` message, once per state.
+
+    Rendered when sent, from the RMA and the order as they are then; the first
+    one (``requested``) carries the number, what to do and the return label.
+    """
+
+    kind: Literal["send_return_update"] = "send_return_update"
+    order_id: str
+    rma: str
+    status: RmaStatus
+
+    @property
+    def key(self) -> str:
+        """The idempotency key (the shape of a ``SendMessage`` with the RMA as its incident)."""
+        return f"msg:return_update:{self.order_id}:{self.rma}:{self.status.value}"
+
+
 #: Every effect, discriminated by ``kind``.
 Effect = Annotated[
     CreateShipment
@@ -198,7 +234,9 @@ Effect = Annotated[
     | SendMessage
     | PublishStock
     | RequestRefund
-    | RequestCorrectionInvoice,
+    | RequestCorrectionInvoice
+    | CreateReturnLabel
+    | SendReturnUpdate,
     Field(discriminator="kind"),
 ]
 

@@ -22,19 +22,22 @@ from ecomflow.checks import check_order
 from ecomflow.errors import (
     ConfigurationError,
     InvalidRequest,
+    LabelNotReady,
     NotFound,
     UnmappedStatus,
 )
-from ecomflow.notify import MessageKind, render
+from ecomflow.notify import MessageKind, language_of, render
 from ecomflow.orchestration.context import Change, Core, change, logger
 from ecomflow.orchestration.effects import (
     CancelShipment,
     ConfirmShipment,
+    CreateReturnLabel,
     CreateShipment,
     PublishStock,
     RequestCorrectionInvoice,
     RequestRefund,
     SendMessage,
+    SendReturnUpdate,
     WriteStatus,
     WriteTracking,
 )
@@ -42,12 +45,24 @@ from ecomflow.orchestration.pipeline import release_reservation
 from ecomflow.orchestration.repository import Claimed, EffectState
 from ecomflow.orders.models import Order, ShipmentRef
 from ecomflow.orders.status import OrderStatus
+from ecomflow.returns.models import Rma, RmaStatus
+from ecomflow.returns.store import RmaStore
+from ecomflow.shipping.packing import plan_parcels
 from ecomflow.shipping.request import ShipmentRequest
 from ecomflow.shipping.shipments import Shipment
 from ecomflow.shipping.tracking import TrackingStatus
 from ecomflow.stock.updates import StockUpdate
 
-__all__ = ["BATCHED", "HANDLERS", "finish", "first_attempt", "ship", "shipment_link"]
+__all__ = [
+    "BATCHED",
+    "HANDLERS",
+    "finish",
+    "first_attempt",
+    "return_label_request",
+    "return_shipment_link",
+    "ship",
+    "shipment_link",
+]
 
 #: How many times an unconfirmed shipment is read again before a person is asked.
 MAX_CONFIRM_ROUNDS = 30
@@ -485,6 +500,140 @@ def money_event(core: Core, claimed: Claimed) -> None:
     finish(core, claimed, f"{effect.kind} emitted")
 
 
+# -- returns ----------------------------------------------------------------------------
+
+
+def return_shipment_link(carrier: str, shipment_id: str) -> str:
+    """The record name that links a carrier's return shipment to its RMA."""
+    return f"return-shipment:{carrier}:{shipment_id}"
+
+
+def return_label_request(
+    core: Core, order: Order, rma: Rma, service_id: str | None
+) -> ShipmentRequest:
+    """The return label of ``rma``: its units packed, from the customer back to the shop."""
+    wanted = rma.quantities()
+    lines = []
+    for line in order.lines:
+        take = min(line.quantity, wanted.get(line.sku, 0))
+        if take:
+            lines.append(line.model_copy(update={"quantity": take}))
+            wanted[line.sku] -= take
+    coming_back = order.model_copy(update={"lines": lines or order.lines})
+    parcels = plan_parcels(coming_back, core.products, core.boxes, core.packing_defaults).parcels
+    address = order.delivery_address or order.billing_address
+    return ShipmentRequest(
+        order_id=order.id,
+        reference=rma.number.replace("/", "-"),
+        parcels=parcels,
+        method=order.delivery.method,
+        country=address.country if address else "PL",
+        postcode=address.postcode if address else "",
+        receiver=address,
+        service_id=service_id,
+        carrier=order.shipment.carrier if order.shipment else None,
+        is_return=True,
+    )
+
+
+def create_return_label(core: Core, claimed: Claimed) -> None:
+    """Buy an RMA's return label (once, looked up after a crash); record it on the RMA.
+
+    The customer's first message about the return (its number, what to do and
+    the label) is queued with the label, in the same transaction.
+    """
+    effect = claimed.effect
+    assert isinstance(effect, CreateReturnLabel)
+    rmas = RmaStore.of(core.repository.store)
+    order = _order(core, claimed)
+    rma = rmas.get(effect.rma)
+    if order is None or rma is None or rma.return_shipment_id is not None:
+        finish(core, claimed, "skipped: no such RMA, or it has its label")
+        return
+    if rma.status is not RmaStatus.REQUESTED:
+        finish(core, claimed, f"skipped: the RMA is {rma.status.value}")
+        return
+    provider = core.router.carrier(effect.carrier)
+    request = return_label_request(core, order, rma, effect.service_id)
+    first = first_attempt(core, claimed.row.key)
+    _counted(core, effect.carrier, "create_shipment")
+    shipment = provider.create_shipment(request, first_attempt=first)
+    number = shipment.tracking_number
+
+    def record(c: Change) -> None:
+        current = rmas.get(effect.rma, lock=True)
+        assert current is not None
+        current.return_carrier = effect.carrier
+        current.return_shipment_id = shipment.id
+        current.return_tracking_number = number
+        current.return_tracking_url = provider.tracking_url(number) if number else None
+        rmas.save(current)
+        c.unit.put_record(return_shipment_link(effect.carrier, shipment.id), current.number)
+        c.queue(
+            SendReturnUpdate(order_id=c.order.id, rma=current.number, status=RmaStatus.REQUESTED)
+        )
+
+    change(core, order.id, record, finishing=claimed, result=f"return label {shipment.id}")
+
+
+def send_return_update(core: Core, claimed: Claimed) -> None:
+    """Tell the customer where their return is, from the RMA as it is now.
+
+    The first message waits (:class:`~ecomflow.errors.LabelNotReady`, retried)
+    until the carrier has confirmed the return label it is to carry.
+    """
+    effect = claimed.effect
+    assert isinstance(effect, SendReturnUpdate)
+    rmas = RmaStore.of(core.repository.store)
+    order = _order(core, claimed)
+    rma = rmas.get(effect.rma)
+    if order is None or rma is None:
+        finish(core, claimed, "skipped: the order or the RMA is gone")
+        return
+    opening = effect.status is RmaStatus.REQUESTED
+    if opening and rma.return_shipment_id and not rma.return_tracking_number:
+        rma = _confirmed_return_label(core, rma)
+    shop = core.shop
+    language = language_of(order.customer.language, default=shop.language if shop else "pl")
+    message = render(
+        MessageKind.RETURN_UPDATE,
+        order,
+        shop=shop,
+        key=claimed.row.key,
+        rma=rma.number,
+        rma_status=effect.status.label(language),
+        return_steps=opening,
+        return_code=rma.return_tracking_number if opening else None,
+        return_url=rma.return_tracking_url if opening else None,
+    )
+    core.notifier.send(message)
+    finish(core, claimed, f"sent to {'customer' if message.to else 'nobody'}")
+
+
+def _confirmed_return_label(core: Core, rma: Rma) -> Rma:
+    """Read an unconfirmed return label again; record its number, or wait for it."""
+    assert rma.return_carrier is not None
+    assert rma.return_shipment_id is not None
+    provider = core.router.carrier(rma.return_carrier)
+    _counted(core, rma.return_carrier, "get_shipment")
+    shipment = provider.get_shipment(rma.return_shipment_id)
+    number = shipment.tracking_number
+    if number is None:
+        raise LabelNotReady(
+            f"return label {shipment.id} of {rma.number} is not confirmed yet; "
+            "the message waits for its number",
+            endpoint="get_shipment",
+        )
+    rmas = RmaStore.of(core.repository.store)
+    with core.repository.unit(core.clock()):
+        current = rmas.get(rma.number, lock=True)
+        assert current is not None
+        current.return_tracking_number = number
+        current.return_tracking_url = provider.tracking_url(number)
+        rmas.save(current)
+    return current
+
+
 #: Effect kind → handler of one claimed effect.
 HANDLERS: dict[str, Callable[[Core, Claimed], None]] = {
     "create_shipment": create_shipment,
@@ -494,6 +643,8 @@ HANDLERS: dict[str, Callable[[Core, Claimed], None]] = {
     "publish_stock": publish_stock,
     "request_refund": money_event,
     "request_correction": money_event,
+    "create_return_label": create_return_label,
+    "send_return_update": send_return_update,
 }
 
 #: Effect kind → handler of many claimed effects of that kind at once (bulk API calls);

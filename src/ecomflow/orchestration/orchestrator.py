@@ -22,6 +22,7 @@ import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ecomflow.adapters.protocols import (
@@ -45,6 +46,7 @@ from ecomflow.orchestration.events import EventSink, LogEventSink
 from ecomflow.orchestration.intake import SyncReport
 from ecomflow.orchestration.pipeline import advance, schedule_label
 from ecomflow.orchestration.repository import EffectRow, OrderRepository
+from ecomflow.orchestration.returns import ReturnsDesk
 from ecomflow.orchestration.router import Router
 from ecomflow.orders.models import HoldReason, Order
 from ecomflow.orders.status import OrderStatus
@@ -239,6 +241,11 @@ class Orchestrator:
     def clock(self) -> Clock:
         """Where "now" comes from."""
         return self.core.clock
+
+    @cached_property
+    def returns(self) -> ReturnsDesk:
+        """The returns desk: RMAs in the same transactions and outbox as the orders."""
+        return ReturnsDesk(self.core)
 
     # -- intake ----------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Returns / RMA: policy and window, RMA numbers, RmaFlow, quarantine, refunds, reports."""
 
+from ecomflow.returns.eligibility import check_request, returned_quantities, window_start
 from ecomflow.returns.flow import RMA_EVENTS, RmaFlow
 from ecomflow.returns.models import (
+    DEFAULT_TIMEZONE,
     LineOutcome,
     Refusal,
     ReturnLine,
@@ -11,23 +13,37 @@ from ecomflow.returns.models import (
     RmaStatus,
 )
 from ecomflow.returns.numbering import RmaNumbering
-from ecomflow.returns.refunds import paid_per_unit, refund_amounts
+from ecomflow.returns.refunds import (
+    PaidShares,
+    RefundPlan,
+    paid_per_unit,
+    paid_shares,
+    plan_refund,
+    what_was_paid,
+)
 from ecomflow.returns.reports import ReturnsReport, returns_report
 from ecomflow.returns.service import (
+    EXCHANGE_TAG,
     CorrectionInvoiceRequested,
     RefundRequested,
+    ReturnEvent,
     Returns,
     customer_messages,
-    returned_quantities,
+    replacement_order,
 )
 from ecomflow.returns.store import RmaStore
 
 __all__ = [
+    "DEFAULT_TIMEZONE",
+    "EXCHANGE_TAG",
     "RMA_EVENTS",
     "CorrectionInvoiceRequested",
     "LineOutcome",
+    "PaidShares",
+    "RefundPlan",
     "RefundRequested",
     "Refusal",
+    "ReturnEvent",
     "ReturnLine",
     "ReturnPolicy",
     "ReturnReason",
@@ -38,9 +54,14 @@ __all__ = [
     "RmaNumbering",
     "RmaStatus",
     "RmaStore",
+    "check_request",
     "customer_messages",
     "paid_per_unit",
-    "refund_amounts",
+    "paid_shares",
+    "plan_refund",
+    "replacement_order",
     "returned_quantities",
     "returns_report",
+    "what_was_paid",
+    "window_start",
 ]

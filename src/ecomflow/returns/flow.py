@@ -89,8 +89,12 @@ class RmaFlow:
         """Events allowed now."""
         return sorted({str(e.id) for e in self._machine.allowed_events})
 
-    def send(self, event: str, *, reason: str | None = None, actor: str = "system") -> Transition:
-        """Fire ``event``; illegal ones raise :class:`~ecomflow.errors.InvalidTransition`."""
+    def require(self, event: str) -> None:
+        """Raise :class:`~ecomflow.errors.InvalidTransition` unless ``event`` is allowed now.
+
+        Check first, act after: a step calls this before it moves stock or
+        money, so a refused step changes nothing.
+        """
         if event not in RMA_EVENTS or event not in self.allowed_events:
             raise InvalidTransition(
                 order_id=self.rma.number,
@@ -99,6 +103,10 @@ class RmaFlow:
                 allowed=self.allowed_events,
                 subject="RMA",
             )
+
+    def send(self, event: str, *, reason: str | None = None, actor: str = "system") -> Transition:
+        """Fire ``event``; illegal ones raise :class:`~ecomflow.errors.InvalidTransition`."""
+        self.require(event)
         self._machine.send(event, reason=reason, actor=actor)
         assert self._last is not None
         return self._last

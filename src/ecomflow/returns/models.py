@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from ecomflow.money import Money
 from ecomflow.orders.models import Transition
 
 __all__ = [
+    "DEFAULT_TIMEZONE",
     "LineOutcome",
     "Refusal",
     "ReturnLine",
@@ -19,6 +21,10 @@ __all__ = [
     "Rma",
     "RmaStatus",
 ]
+
+
+#: Where a shop's calendar days are counted when nothing else says.
+DEFAULT_TIMEZONE = "Europe/Warsaw"
 
 
 class ReturnReason(StrEnum):
@@ -64,8 +70,22 @@ class RmaStatus(StrEnum):
 class ReturnPolicy(BaseModel):
     """A shop's (or a channel's) return rules.
 
-    The window counts calendar days from delivery; when no delivery is known
-    (the carrier never confirmed it), from shipping.
+    The window counts calendar days in the shop's time zone from the day of
+    delivery (or, when the carrier never confirmed delivery, of shipping): a
+    parcel picked up at 00:30 on 10 November in Warsaw was delivered on the
+    10th, whatever the UTC date. ``timezone`` names that zone; without it the
+    business calendar's zone is used (the returns desk), else Europe/Warsaw.
+
+    Shipping is refunded once, with the refund that completes the return of the
+    whole order — Polish consumer law (art. 32 ust. 1 of the Consumer Rights Act,
+    *ustawa o prawach konsumenta*, 30 May 2014; art. 13 of Directive 2011/83/EU)
+    makes the seller return every payment, delivery included, on a withdrawal
+    from the whole contract. ``refund_shipping=False`` cannot opt out of that:
+    a full withdrawal is then refused with :class:`~ecomflow.errors.GuardFailed`
+    (it exists for shops whose buyers are not consumers to notice the rule).
+    ``standard_delivery`` is the cheapest standard delivery the shop offered:
+    when the customer chose a dearer one, only that much is refunded (art. 33
+    of the same act; art. 13(2) of the Directive).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,13 +93,38 @@ class ReturnPolicy(BaseModel):
     window_days: int = Field(default=14, ge=1)
     channel_windows: dict[str, int] = Field(default_factory=dict)
     excluded_skus: frozenset[str] = frozenset()
-    shop_pays_return: bool = True
-    refund_shipping: bool = Field(default=True, description="Refund shipping when all returned.")
+    shop_pays_return: bool = Field(
+        default=True, description="The shop buys the return label (the desk queues it)."
+    )
+    refund_shipping: bool = Field(
+        default=True,
+        description="Refund the delivery cost when the whole order came back (required by law).",
+    )
+    standard_delivery: Money | None = Field(
+        default=None, description="The cheapest standard delivery: the most shipping refunded."
+    )
     refund_method: str = "original_payment"
+    timezone: str | None = Field(
+        default=None, description="The zone the window's days are counted in (IANA name)."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}; use e.g. 'Europe/Warsaw'") from None
+        return value
 
     def window_for(self, channel: str) -> int:
         """The window in days on ``channel``."""
         return self.channel_windows.get(channel, self.window_days)
+
+    def zone(self, default: str = DEFAULT_TIMEZONE) -> ZoneInfo:
+        """The zone the window's calendar days are counted in (``default`` when not set)."""
+        return ZoneInfo(self.timezone or default)
 
 
 class LineOutcome(StrEnum):
@@ -96,7 +141,7 @@ class ReturnLine(BaseModel):
 
     sku: str
     quantity: int = Field(gt=0)
-    refund: Money | None = None
+    refund: Money | None = Field(default=None, description="What these units paid (refunded).")
     restocked: int = 0
     written_off: int = 0
 
@@ -114,8 +159,14 @@ class Rma(BaseModel):
     reason_text: str = ""
     status: RmaStatus = RmaStatus.REQUESTED
     requested_at: AwareDatetime
+    return_carrier: str | None = Field(default=None, description="Who carries the parcel back.")
+    return_shipment_id: str | None = Field(default=None, description="The return label's id.")
     return_tracking_number: str | None = None
+    return_tracking_url: str | None = None
     refund_total: Money | None = None
+    shipping_refund: Money | None = Field(
+        default=None, description="The delivery cost refunded with it (the last of a full return)."
+    )
     manual: bool = Field(default=False, description="A support agent acted on it.")
     key: str | None = Field(default=None, description="Idempotency key of the request.")
     history: list[Transition] = Field(default_factory=list)

@@ -1,5 +1,10 @@
 """Returns reports: by reason per month, rate per SKU, turnaround, closed without an agent.
 
+Months are the shop's (an RMA opened at 00:30 on 1 December in Warsaw counts
+for December); "closed without an agent" is the share of closed RMAs (refunded,
+exchanged or rejected) that no support agent handled — a rejection is always
+handled by one (``Rma.manual``).
+
 >>> returns_report([]).to_dict()["rmas"]
 0
 """
@@ -12,10 +17,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.table import Table
 
-from ecomflow.returns.models import Rma, RmaStatus
+from ecomflow.returns.models import DEFAULT_TIMEZONE, Rma, RmaStatus
 
 __all__ = ["ReturnsReport", "returns_report"]
 
@@ -68,15 +74,26 @@ class ReturnsReport:
         return f"<table>{rows}</table>"
 
 
-def returns_report(rmas: Iterable[Rma], sold: Mapping[str, int] | None = None) -> ReturnsReport:
-    """Compute the report; ``sold`` (SKU → units sold) gives the return rate per SKU."""
+def returns_report(
+    rmas: Iterable[Rma],
+    sold: Mapping[str, int] | None = None,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> ReturnsReport:
+    """Compute the report; ``sold`` (SKU → units sold) gives the return rate per SKU.
+
+    ``timezone`` is the shop's: months are counted there.
+    """
+    zone = ZoneInfo(timezone)
     items = list(rmas)
     months: dict[str, Counter[str]] = {}
     returned: Counter[str] = Counter()
     hours: list[float] = []
     closed = automatic = 0
     for rma in items:
-        months.setdefault(f"{rma.requested_at:%Y-%m}", Counter())[rma.reason.value] += 1
+        months.setdefault(f"{rma.requested_at.astimezone(zone):%Y-%m}", Counter())[
+            rma.reason.value
+        ] += 1
         for line in rma.lines:
             returned[line.sku] += line.quantity
         done = next((t.at for t in rma.history if t.target == RmaStatus.REFUNDED.value), None)

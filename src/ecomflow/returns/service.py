@@ -1,6 +1,16 @@
-"""The return process end to end, with the events payment and accounting need.
+"""The return process, step by step: each step is one store transaction that checks first.
 
-Request, label, receipt into quarantine, verification, then refund or exchange.
+Request (saved at once, one RMA per request key), receipt into quarantine,
+quality control, then refund or exchange — or a rejection. Every step loads
+the RMA again under a lock, checks that its event is allowed **before** it
+moves stock or money, and saves the RMA with the stock movements it made; a
+refused step changes nothing and emits nothing.
+
+:class:`Returns` is the process on its own (a script, a notebook): events go
+to ``events`` (or ``emit``) and messages to ``listeners`` as they happen.
+:class:`~ecomflow.orchestration.returns.ReturnsDesk` runs the same steps
+inside the Orchestrator's transactions, with events and messages as outbox
+effects — use it in a shop.
 
 >>> from datetime import UTC, datetime, timedelta
 >>> from ecomflow.stock import StockLedger, open_store
@@ -13,29 +23,47 @@ Request, label, receipt into quarantine, verification, then refund or exchange.
 >>> for event in ("pay", "mark_ready", "pack", "ship", "deliver"): _ = flow.send(event)
 >>> returns = Returns(StockLedger(store), RmaNumbering(store))
 >>> rma = returns.request(order, {"MUG-RED": 1}, ReturnReason.WRONG_COLOUR,
-...                       now=datetime(2026, 11, 24, 12, tzinfo=UTC))
+...                       now=datetime(2026, 11, 24, 12, tzinfo=UTC), key="form-1")
 >>> rma.number, rma.status.value
 ('RMA/2026/11/000001', 'requested')
+>>> returns.request(order, {"MUG-RED": 1}, ReturnReason.WRONG_COLOUR,
+...                 now=datetime(2026, 11, 24, 12, tzinfo=UTC), key="form-1").number
+'RMA/2026/11/000001'
 >>> returns.request(order, {"MUG-RED": 1}, ReturnReason.CHANGED_MIND,
 ...                 now=datetime(2026, 11, 25, 12, tzinfo=UTC)).message
 'Outside the 14-day return window by 1 day (delivered 2026-11-10).'
+>>> returns.refund(rma, order)
+Traceback (most recent call last):
+...
+ecomflow.errors.InvalidTransition: RMA RMA/2026/11/000001 cannot 'refund' while it is 'requested'; allowed now: reject, send_back.
+>>> returns.events
+[]
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from ecomflow.clock import Clock, utc_now
+from ecomflow.errors import (
+    ConfigurationError,
+    GuardFailed,
+    IdempotencyConflict,
+    ValidationFailed,
+)
 from ecomflow.money import Money
+from ecomflow.notify.catalog import language_of
 from ecomflow.notify.messages import MessageKind, Notifier, render
 from ecomflow.orders.flow import OrderFlow
-from ecomflow.orders.models import Order, OrderLine, Payment
+from ecomflow.orders.models import Order, OrderLine, Payment, Transition
 from ecomflow.orders.status import OrderStatus
+from ecomflow.returns.eligibility import check_request, returned_quantities
 from ecomflow.returns.flow import RmaFlow
 from ecomflow.returns.models import (
+    DEFAULT_TIMEZONE,
     LineOutcome,
     Refusal,
     ReturnLine,
@@ -45,23 +73,29 @@ from ecomflow.returns.models import (
     RmaStatus,
 )
 from ecomflow.returns.numbering import RmaNumbering
-from ecomflow.returns.refunds import refund_amounts
+from ecomflow.returns.refunds import plan_refund
 from ecomflow.returns.store import RmaStore
 from ecomflow.shipping.tracking import TrackingStatus
 from ecomflow.stock.ledger import StockLedger
 
 __all__ = [
+    "EXCHANGE_TAG",
     "CorrectionInvoiceRequested",
     "RefundRequested",
+    "ReturnEvent",
     "Returns",
     "customer_messages",
+    "replacement_order",
     "returned_quantities",
 ]
+
+#: The tag of a replacement order sent for an exchange.
+EXCHANGE_TAG = "exchange"
 
 
 @dataclass(frozen=True)
 class RefundRequested:
-    """For the payment adapter: pay this back."""
+    """For the payment system: pay this back."""
 
     rma_number: str
     order_id: str
@@ -72,47 +106,48 @@ class RefundRequested:
 
 @dataclass(frozen=True)
 class CorrectionInvoiceRequested:
-    """For the accounting adapter: correct the original invoice by these lines."""
+    """For the accounting system: correct the original document by these lines.
+
+    ``original_invoice`` is the number of a document the shop's accounting
+    knows (given to :meth:`Returns.refund`), or ``None``: the accounting system
+    then finds the document by the order. ``series`` is the channel's numbering
+    series for the correction, when the shop names one.
+    """
 
     rma_number: str
     order_id: str
-    original_invoice: str
-    series: str
+    original_invoice: str | None
+    series: str | None
     lines: dict[str, int]
     amount: Money
     key: str
 
 
-def returned_quantities(rmas: Sequence[Rma], order_id: str) -> dict[str, int]:
-    """What already came back (or is on its way) for ``order_id``, rejected RMAs aside."""
-    counts: dict[str, int] = {}
-    for rma in rmas:
-        if rma.order_id == order_id and rma.status is not RmaStatus.REJECTED:
-            for line in rma.lines:
-                counts[line.sku] = counts.get(line.sku, 0) + line.quantity
-    return counts
+#: What a refund emits, in this order.
+ReturnEvent = RefundRequested | CorrectionInvoiceRequested
 
 
 def customer_messages(
     notifier: Notifier, order_of: Callable[[str], Order | None]
-) -> Callable[[Rma, Any], None]:
+) -> Callable[[Rma, Transition], None]:
     """A listener that tells the customer about every RMA state change (pl/en).
 
     Each message carries the key ``rma:<number>:<state>``, so it goes out once.
+    It sends at once, inside the step's transaction; the returns desk queues
+    messages in its outbox instead.
     """
 
-    def listener(rma: Rma, transition: Any) -> None:
+    def listener(rma: Rma, transition: Transition) -> None:
         order = order_of(rma.order_id)
         if order is None:
             return
         status = RmaStatus(transition.target)
-        language = order.customer.language
         notifier.send(
             render(
                 MessageKind.RETURN_UPDATE,
                 order,
                 rma=rma.number,
-                rma_status=status.label(language),
+                rma_status=status.label(language_of(order.customer.language)),
                 key=f"rma:{rma.number}:{status.value}",
             )
         )
@@ -120,42 +155,155 @@ def customer_messages(
     return listener
 
 
-def _moment(order: Order, target: str) -> datetime | None:
-    return next((t.at for t in reversed(order.history) if t.target == target), None)
+def replacement_order(order: Order, rma: Rma, lines: Mapping[str, int], *, at: datetime) -> Order:
+    """The order that sends ``lines`` in exchange for ``rma``: free, unpaid shipping, new.
+
+    Its id is ``<order id>-X<n>`` (the n-th exchange of the order); it keeps the
+    channel's order number, so write-backs land on the order the customer knows.
+    """
+    currency = order.currency
+    number = 1 + sum(1 for t in order.history if t.event == "rma.exchange")
+    data = order.model_dump() | {
+        "id": f"{order.id}-X{number}",
+        "status": OrderStatus.NEW,
+        "lines": [
+            OrderLine(
+                sku=sku,
+                name=f"{sku} (exchange for {rma.number})",
+                quantity=quantity,
+                unit_price=Money.zero(currency),
+            )
+            for sku, quantity in lines.items()
+        ],
+        "payment": Payment(method="exchange", paid_amount=Money.zero(currency), paid_at=at),
+        "tags": {EXCHANGE_TAG},
+        "created_at": at,
+        "updated_at": None,
+        "history": [],
+        "shipment": None,
+        "shipping": None,
+        "reservation_id": None,
+        "discount": None,
+        "shipping_price": None,
+        "priority": order.priority,
+        "held_from": None,
+        "hold_reason": None,
+        "hold_code": None,
+        "raw": None,
+    }
+    return Order.model_validate(data)
+
+
+class _KeyTaken(Exception):
+    """Another request with the same key was saved first (rolls the savepoint back)."""
+
+
+def _copy_into(target: Rma, source: Rma) -> None:
+    if target is not source:
+        for name in Rma.model_fields:
+            setattr(target, name, getattr(source, name))
+
+
+def _splits(
+    rma: Rma, outcomes: Mapping[str, LineOutcome | Mapping[str, int]]
+) -> list[tuple[int, int]]:
+    """(restocked, written off) per line, checked whole before anything moves."""
+    unknown = sorted(set(outcomes) - {line.sku for line in rma.lines})
+    if unknown:
+        raise ValidationFailed(
+            f"RMA {rma.number} has no {', '.join(unknown)}; decide only about its lines."
+        )
+    splits = []
+    for line in rma.lines:
+        decided = outcomes.get(line.sku, LineOutcome.RESTOCK)
+        if isinstance(decided, LineOutcome):
+            split = {decided.value: line.quantity}
+        else:
+            split = dict(decided)
+        extra = sorted(set(split) - {o.value for o in LineOutcome})
+        restock, write_off = split.get("restock", 0), split.get("write_off", 0)
+        if extra or restock < 0 or write_off < 0 or restock + write_off != line.quantity:
+            raise ValidationFailed(
+                f"RMA {rma.number}, {line.sku}: say what happens to all {line.quantity} units, "
+                f'e.g. {{"restock": {line.quantity}, "write_off": 0}} (got {dict(split)}).'
+            )
+        splits.append((restock, write_off))
+    return splits
 
 
 @dataclass
 class Returns:
-    """Runs returns against the stock ledger, the carrier, and listeners for events/messages.
+    """Runs returns against the stock ledger and the RMA store (one database).
 
-    ``rmas`` keeps the RMAs of this process (persist them where you keep orders);
-    ``events`` receives :class:`RefundRequested` / :class:`CorrectionInvoiceRequested`;
-    ``listeners`` hear every RMA transition (messages are rendered from them).
+    Args:
+        ledger: the stock ledger; its store keeps the RMAs too.
+        numbering: RMA numbers (on the same store).
+        policy: the return rules.
+        clock: where "now" comes from (transitions, the replacement order).
+        invoice_series: the correction's numbering series per channel.
+        events: what refunds emitted (when ``emit`` is not given).
+        listeners: called with every RMA transition (messages are rendered from them).
+        store: the RMAs (default: on the ledger's store).
+        emit: where refund and correction events go (default: appended to ``events``).
+        timezone: the zone the window's days are counted in when the policy names none.
     """
 
     ledger: StockLedger
     numbering: RmaNumbering
     policy: ReturnPolicy = field(default_factory=ReturnPolicy)
-    carrier: Any = None
     clock: Clock = utc_now
     invoice_series: Mapping[str, str] = field(
         default_factory=lambda: {"allegro": "AL", "shop": "WWW"}
     )
-    rmas: list[Rma] = field(default_factory=list)
-    events: list[RefundRequested | CorrectionInvoiceRequested] = field(default_factory=list)
-    listeners: list[Callable[[Rma, Any], None]] = field(default_factory=list)
+    events: list[ReturnEvent] = field(default_factory=list)
+    listeners: list[Callable[[Rma, Transition], None]] = field(default_factory=list)
     store: RmaStore | None = None
+    emit: Callable[[ReturnEvent], None] | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    rma_store: RmaStore = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.store is not None and not self.rmas:
-            self.rmas = self.store.all()  # RMAs from earlier runs count for windows and keys
+        self.rma_store = self.store or RmaStore.of(self.ledger.store)
+        for what, other in (("RMAs", self.rma_store.store), ("numbers", self.numbering.store)):
+            if other is not self.ledger.store:
+                raise ConfigurationError(
+                    f"Returns keeps its {what} in another store than the stock ledger; "
+                    "open one store and give it to StockLedger, RmaNumbering and RmaStore, "
+                    "so a step commits stock and RMA together."
+                )
 
-    def _flow(self, rma: Rma, order: Order | None) -> RmaFlow:
-        def persist(changed: Rma, _: Any) -> None:
-            if self.store is not None:
-                self.store.save(changed)
+    @property
+    def rmas(self) -> list[Rma]:
+        """Every RMA in the store, by number."""
+        return self.rma_store.all()
 
-        return RmaFlow(rma, order=order, clock=self.clock, listeners=[*self.listeners, persist])
+    # -- the unit of work ----------------------------------------------------------------
+
+    @contextmanager
+    def _step(self, rma: Rma | str, order: Order | None) -> Iterator[tuple[Rma, RmaFlow]]:
+        """Load the RMA again under a lock, let the step change it, save it — or nothing."""
+        number = rma if isinstance(rma, str) else rma.number
+        with self.rma_store.store.transaction():
+            seen = self.rma_store.get(number)
+            if seen is None:
+                raise ValidationFailed(
+                    f"RMA {number} is not in the store; open it with request() first."
+                )
+            if order is not None and order.id != seen.order_id:
+                raise ValidationFailed(f"RMA {number} belongs to {seen.order_id}, not {order.id}.")
+            self.rma_store.lock_order(seen.order_id)
+            current = self.rma_store.get(number, lock=True)
+            assert current is not None
+            flow = RmaFlow(current, order=order, clock=self.clock, listeners=self.listeners)
+            yield current, flow
+            self.rma_store.save(current)
+        if isinstance(rma, Rma):
+            _copy_into(rma, current)
+
+    def _emit(self, event: ReturnEvent) -> None:
+        (self.emit or self.events.append)(event)
+
+    # -- the steps -------------------------------------------------------------------
 
     def request(
         self,
@@ -167,75 +315,80 @@ class Returns:
         text: str = "",
         key: str | None = None,
     ) -> Rma | Refusal:
-        """Check the return and open an RMA, or say why not (a :class:`Refusal`)."""
-        if key is not None:
-            for rma in self.rmas:
-                if rma.key == key:
-                    return rma  # a repeated request (a retried form post, a webhook)
-        delivered = _moment(order, OrderStatus.DELIVERED.value)
-        anchor = delivered or _moment(order, OrderStatus.SHIPPED.value)
-        if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) or anchor is None:
-            return Refusal(
-                order_id=order.id,
-                code="not_shipped",
-                message=f"Order {order.id} has not shipped; cancel it instead.",
-            )
-        window = self.policy.window_for(order.channel)
-        days = (now.date() - anchor.date()).days
-        if days > window:
-            what = "delivered" if delivered else "shipped"
-            over = days - window
-            return Refusal(
-                order_id=order.id,
-                code="outside_window",
-                days_over=over,
-                message=f"Outside the {window}-day return window by {over} "
-                f"day{'s' if over != 1 else ''} ({what} {anchor.date()}).",
-            )
-        bought = order.quantities()
-        before = returned_quantities(self.rmas, order.id)
-        for sku, quantity in lines.items():
-            if sku not in bought:
-                return Refusal(
-                    order_id=order.id,
-                    code="not_in_order",
-                    message=f"{sku} is not in order {order.id}.",
-                )
-            if sku in self.policy.excluded_skus:
-                return Refusal(
-                    order_id=order.id,
-                    code="excluded",
-                    message=f"{sku} cannot be returned (e.g. made to order).",
-                )
-            if quantity <= 0 or before.get(sku, 0) + quantity > bought[sku]:
-                left = bought[sku] - before.get(sku, 0)
-                return Refusal(
-                    order_id=order.id,
-                    code="already_returned",
-                    message=f"Only {left} of {sku} can still be returned.",
-                )
-        rma = Rma(
-            number=self.numbering.next(now),
-            order_id=order.id,
-            channel=order.channel,
-            lines=[ReturnLine(sku=s, quantity=q) for s, q in lines.items()],
-            reason=reason,
-            reason_text=text,
-            requested_at=now,
-            key=key,
-        )
-        self.rmas.append(rma)
-        return rma
+        """Check the return and open (and save) an RMA, or say why not (a :class:`Refusal`).
 
-    def create_label(self, rma: Rma, order: Order, request: Any) -> Any:
-        """Buy the return label when the shop pays (``request``: a carrier ShipmentRequest)."""
-        if not self.policy.shop_pays_return or self.carrier is None:
-            return None
-        shipment = self.carrier.create_shipment(request)
-        rma.return_tracking_number = shipment.tracking_number
-        return shipment
+        A request with the ``key`` of an earlier one returns that RMA — after a
+        restart or on another worker too (the key is unique in the store).
+        """
+        return self.open(order, lines, reason, now=now, text=text, key=key)[0]
 
-    def apply_tracking(self, rma: Rma, status: TrackingStatus, order: Order | None = None) -> None:
+    def open(
+        self,
+        order: Order,
+        lines: Mapping[str, int],
+        reason: ReturnReason,
+        *,
+        now: datetime,
+        text: str = "",
+        key: str | None = None,
+    ) -> tuple[Rma | Refusal, bool]:
+        """:meth:`request`, and whether this call opened the RMA (``False``: refused or repeated).
+
+        The opening is recorded in the order's history (``rma.request``).
+        """
+        wanted = dict(lines)
+        zone = self.policy.zone(self.timezone)
+        with self.rma_store.store.transaction():
+            self.rma_store.lock_order(order.id)
+            if key is not None:
+                earlier = self.rma_store.by_key(key)
+                if earlier is not None:
+                    return _repeated(earlier, order, wanted, key), False
+            refusal = check_request(
+                order,
+                wanted,
+                self.policy,
+                earlier=self.rma_store.all(order.id),
+                now=now,
+                zone=zone,
+            )
+            if refusal is not None:
+                return refusal, False
+            try:
+                with self.rma_store.store.transaction():  # the number and the row, or neither
+                    rma = Rma(
+                        number=self.numbering.next(now.astimezone(zone)),
+                        order_id=order.id,
+                        channel=order.channel,
+                        lines=[ReturnLine(sku=s, quantity=q) for s, q in wanted.items()],
+                        reason=reason,
+                        reason_text=text,
+                        requested_at=now,
+                        key=key,
+                    )
+                    if not self.rma_store.insert(rma):
+                        raise _KeyTaken
+            except _KeyTaken:
+                assert key is not None
+                earlier = self.rma_store.by_key(key)
+                assert earlier is not None
+                return _repeated(earlier, order, wanted, key), False
+            order.history.append(
+                Transition(
+                    order_id=order.id,
+                    source="rma:",
+                    target=f"rma:{RmaStatus.REQUESTED.value}",
+                    event="rma.request",
+                    at=now,
+                    reason=f"{rma.number}: {reason.value} {text}".strip(),
+                    actor="customer",
+                )
+            )
+            return rma, True
+
+    def apply_tracking(
+        self, rma: Rma | str, status: TrackingStatus, order: Order | None = None
+    ) -> None:
         """Move the RMA from the return parcel's tracking (repeats change nothing).
 
         The carrier having the parcel means "sent back"; delivered to the shop
@@ -243,142 +396,178 @@ class Returns:
         """
         if status is TrackingStatus.DELIVERED:
             self.receive(rma, order)
-        elif status.has_left_warehouse:
+        elif status.has_left_warehouse and status is not TrackingStatus.RETURNED:
             self.sent_back(rma, order)
 
-    def sent_back(self, rma: Rma, order: Order | None = None) -> None:
-        """The return parcel was posted (the carrier's tracking says so)."""
-        if rma.status is RmaStatus.REQUESTED:
-            self._flow(rma, order).send("send_back", reason="return parcel posted", actor="carrier")
+    def sent_back(self, rma: Rma | str, order: Order | None = None) -> None:
+        """The return parcel was posted (the carrier's tracking says so); repeats do nothing."""
+        with self._step(rma, order) as (current, flow):
+            if current.status is RmaStatus.REQUESTED:
+                flow.send("send_back", reason="return parcel posted", actor="carrier")
 
-    def receive(self, rma: Rma, order: Order | None = None) -> None:
-        """The parcel arrived: its units go to quarantine (idempotent by RMA and SKU)."""
-        if rma.status is RmaStatus.REQUESTED:
-            self.sent_back(rma, order)
-        if rma.status is not RmaStatus.SENT_BACK:
-            return
-        for line in rma.lines:
-            self.ledger.receive_return(
-                line.sku,
-                line.quantity,
-                order_id=rma.order_id,
-                key=f"{rma.number}:receive:{line.sku}",
-                reason=rma.reason.value,
-            )
-        self._flow(rma, order).send("receive", reason="parcel received", actor="warehouse")
+    def receive(self, rma: Rma | str, order: Order | None = None) -> None:
+        """The parcel arrived: its units go to quarantine (once; repeats do nothing)."""
+        with self._step(rma, order) as (current, flow):
+            if current.status is RmaStatus.REQUESTED:
+                flow.send("send_back", reason="return parcel posted", actor="carrier")
+            if current.status is RmaStatus.SENT_BACK:
+                for line in current.lines:
+                    self.ledger.receive_return(
+                        line.sku,
+                        line.quantity,
+                        order_id=current.order_id,
+                        key=f"{current.number}:receive:{line.sku}",
+                        reason=current.reason.value,
+                    )
+                flow.send("receive", reason="parcel received", actor="warehouse")
 
     def verify(
         self,
-        rma: Rma,
+        rma: Rma | str,
         outcomes: Mapping[str, LineOutcome | Mapping[str, int]],
         order: Order | None = None,
         *,
         actor: str = "warehouse",
     ) -> None:
-        """Quality control: restock or write off each line (or a split ``{"restock": n, …}``)."""
-        for line in rma.lines:
-            decided = outcomes.get(line.sku, LineOutcome.RESTOCK)
-            split = (
-                {decided.value: line.quantity}
-                if isinstance(decided, LineOutcome)
-                else dict(decided)
-            )
-            restock, write_off = split.get("restock", 0), split.get("write_off", 0)
-            if restock + write_off != line.quantity:
-                raise ValueError(
-                    f"{line.sku}: outcomes cover {restock + write_off} of {line.quantity} units"
-                )
-            if restock:
-                self.ledger.restock(
-                    line.sku, restock, order_id=rma.order_id, key=f"{rma.number}:restock:{line.sku}"
-                )
-            if write_off:
-                self.ledger.write_off(
-                    line.sku,
-                    write_off,
-                    reason="failed quality control",
-                    order_id=rma.order_id,
-                    key=f"{rma.number}:write_off:{line.sku}",
-                )
-            line.restocked, line.written_off = restock, write_off
-        self._flow(rma, order).send("verify", reason="quality control done", actor=actor)
+        """Quality control of a received RMA: restock or write off each line.
 
-    def refund(self, rma: Rma, order: Order, *, invoice_number: str | None = None) -> Money:
-        """Emit the refund and the correcting invoice; the order becomes RETURNED when all came back."""
-        before = returned_quantities([r for r in self.rmas if r is not rma], order.id)
-        amounts = refund_amounts(order, rma.quantities(), self.policy, already_returned=before)
-        for line in rma.lines:
-            line.refund = amounts.get(line.sku)
-        total = Money.sum(amounts.values(), order.currency)
-        rma.refund_total = total  # saved with the refund transition below
-        self.events.append(
-            RefundRequested(
-                rma.number, order.id, total, self.policy.refund_method, f"refund:{rma.number}"
-            )
-        )
-        series = self.invoice_series.get(order.channel, "WWW")
-        self.events.append(
-            CorrectionInvoiceRequested(
-                rma.number,
-                order.id,
-                invoice_number or f"{series}/{order.channel_order_id}",
-                series,
-                rma.quantities(),
-                total,
-                f"correction:{rma.number}",
-            )
-        )
-        self._flow(rma, order).send("refund", reason=f"refund {total}", actor="returns")
-        self._close_order(order)
-        return total
+        An outcome is a :class:`LineOutcome` for the whole line or a split
+        ``{"restock": n, "write_off": m}``; lines not named are restocked. Only
+        this RMA's units leave quarantine, and only once it was received.
+        """
+        with self._step(rma, order) as (current, flow):
+            flow.require("verify")
+            for line, (restock, write_off) in zip(
+                current.lines, _splits(current, outcomes), strict=True
+            ):
+                if restock:
+                    self.ledger.restock(
+                        line.sku,
+                        restock,
+                        order_id=current.order_id,
+                        key=f"{current.number}:restock:{line.sku}",
+                    )
+                if write_off:
+                    self.ledger.write_off(
+                        line.sku,
+                        write_off,
+                        reason="failed quality control",
+                        order_id=current.order_id,
+                        key=f"{current.number}:write_off:{line.sku}",
+                    )
+                line.restocked, line.written_off = restock, write_off
+            flow.send("verify", reason="quality control done", actor=actor)
 
-    def exchange(self, rma: Rma, order: Order, replacement: Mapping[str, int]) -> Order:
-        """Send a replacement: a new order for the new SKUs, reserved through the ledger."""
-        number = (
-            f"{order.channel_order_id}-X{len([r for r in self.rmas if r.order_id == order.id])}"
-        )
-        lines = [
-            OrderLine(
-                sku=sku,
-                name=f"exchange for {rma.number}",
-                quantity=qty,
-                unit_price=Money.zero(order.currency),
+    def refund(self, rma: Rma | str, order: Order, *, invoice_number: str | None = None) -> Money:
+        """Refund a verified RMA: emit the refund and the correction; returns the amount.
+
+        The amount is what the returned units paid, and the delivery cost when
+        this refund completes the return of the whole order (see
+        :mod:`ecomflow.returns.refunds`). The order becomes RETURNED then.
+        ``invoice_number`` is the original document the correction refers to.
+        """
+        with self._step(rma, order) as (current, flow):
+            flow.require("refund")
+            done = [
+                r
+                for r in self.rma_store.all(order.id)
+                if r.status is RmaStatus.REFUNDED and r.number != current.number
+            ]
+            plan = plan_refund(
+                order,
+                current.quantities(),
+                self.policy,
+                refunded=returned_quantities(done, order.id),
+                refunded_total=Money.sum(
+                    (r.refund_total for r in done if r.refund_total is not None), order.currency
+                ),
             )
-            for sku, qty in replacement.items()
-        ]
-        new = order.model_copy(
-            deep=True,
-            update={
-                "id": "",
-                "channel_order_id": number,
-                "lines": lines,
-                "status": OrderStatus.NEW,
-                "history": [],
-                "shipment": None,
-                "reservation_id": None,
-                "discount": None,
-                "shipping_price": None,
-                "payment": Payment(method="exchange", paid_amount=Money.zero(order.currency)),
-            },
-        )
-        new = Order.model_validate(new.model_dump() | {"id": f"{order.channel}-{number}"})
-        reservation = self.ledger.reserve(new.id, dict(replacement), key=f"{rma.number}:exchange")
-        new.reservation_id = reservation.id
-        self._flow(rma, order).send(
-            "exchange", reason=f"replacement order {new.id}", actor="returns"
-        )
+            if plan.shipping.amount > 0 and not self.policy.refund_shipping:
+                raise GuardFailed(
+                    order_id=current.number,
+                    state=current.status.value,
+                    event="refund",
+                    guard="full_withdrawal_refunds_delivery",
+                    reason=(
+                        f"this refund completes the return of order {order.id}, and on a "
+                        "withdrawal from the whole contract the delivery cost goes back too "
+                        "(art. 32 ust. 1 ustawy o prawach konsumenta); set "
+                        "ReturnPolicy(refund_shipping=True), with standard_delivery= to refund "
+                        "only the cheapest standard delivery."
+                    ),
+                    allowed=flow.allowed_events,
+                    subject="RMA",
+                )
+            for line in current.lines:
+                line.refund = plan.lines[line.sku]
+            current.refund_total = plan.total
+            current.shipping_refund = plan.shipping if plan.completes else None
+            flow.send("refund", reason=f"refund {plan.total}", actor="returns")
+            self._emit(
+                RefundRequested(
+                    current.number,
+                    order.id,
+                    plan.total,
+                    self.policy.refund_method,
+                    f"refund:{current.number}",
+                )
+            )
+            self._emit(
+                CorrectionInvoiceRequested(
+                    current.number,
+                    order.id,
+                    invoice_number,
+                    self.invoice_series.get(order.channel),
+                    current.quantities(),
+                    plan.total,
+                    f"correction:{current.number}",
+                )
+            )
+            if plan.completes:
+                returned = OrderFlow(order, clock=self.clock)
+                if returned.can("mark_returned"):
+                    returned.mark_returned(reason="everything came back", actor="returns")
+        return plan.total
+
+    def exchange(self, rma: Rma | str, order: Order, replacement: Mapping[str, int]) -> Order:
+        """Send a replacement for a verified RMA: a new free order, its stock reserved.
+
+        All or nothing: when the stock is short
+        (:class:`~ecomflow.errors.InsufficientStock`) the RMA stays verified.
+        """
+        wanted = dict(replacement)
+        with self._step(rma, order) as (current, flow):
+            flow.require("exchange")
+            if not wanted or any(q <= 0 for q in wanted.values()):
+                raise ValidationFailed(
+                    f"RMA {current.number}: name the replacement SKUs and positive quantities."
+                )
+            new = replacement_order(order, current, wanted, at=self.clock())
+            reservation = self.ledger.reserve(new.id, wanted, key=f"{current.number}:exchange")
+            new.reservation_id = reservation.id
+            flow.send("exchange", reason=f"replacement order {new.id}", actor="returns")
         return new
 
-    def reject(self, rma: Rma, reason: str, order: Order | None = None) -> None:
-        """Refuse the return (from Requested or Verified)."""
-        self._flow(rma, order).send("reject", reason=reason, actor="support")
-        rma.manual = True
+    def reject(
+        self,
+        rma: Rma | str,
+        reason: str,
+        order: Order | None = None,
+        *,
+        actor: str = "support",
+        manual: bool = True,
+    ) -> None:
+        """Refuse the return (from Requested or Verified); saved as handled by a person."""
+        with self._step(rma, order) as (current, flow):
+            flow.require("reject")
+            current.manual = manual
+            flow.send("reject", reason=reason, actor=actor)
 
-    def _close_order(self, order: Order) -> None:
-        back = returned_quantities(
-            [r for r in self.rmas if r.status is RmaStatus.REFUNDED], order.id
+
+def _repeated(earlier: Rma, order: Order, wanted: Mapping[str, int], key: str) -> Rma:
+    """The RMA of an earlier request with ``key`` — if it asked for the same thing."""
+    if earlier.order_id != order.id or earlier.quantities() != dict(wanted):
+        raise IdempotencyConflict(
+            key, f"first used for {earlier.number} ({earlier.order_id}, {earlier.quantities()})"
         )
-        if all(back.get(sku, 0) >= qty for sku, qty in order.quantities().items()):
-            flow = OrderFlow(order, clock=self.clock)
-            if flow.can("mark_returned"):
-                flow.mark_returned(reason="everything came back", actor="returns")
+    return earlier

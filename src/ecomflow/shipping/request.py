@@ -46,6 +46,13 @@ class ShipmentRequest(BaseModel):
     carrier: str | None = Field(
         default=None, description="The carrier the customer chose (binds selection)."
     )
+    is_return: bool = Field(
+        default=False,
+        description=(
+            "A return label: the parcel travels from ``receiver`` (the customer) back to "
+            "the shop, the carrier account's own address (ShipX ``is_return``)."
+        ),
+    )
 
     @property
     def total_weight_kg(self) -> Decimal:
