@@ -277,3 +277,44 @@ def test_catalogue_loading_errors(tmp_path: Path) -> None:
     assert len(CATALOGUE) == 7
     assert all(s.example_prices for s in CATALOGUE)
     assert CATALOGUE["inpost_locker_standard"].max_weight_kg == Decimal(25)
+
+
+def test_events_in_one_second_keep_their_order() -> None:
+    """Two tracking steps in the same second: the later one in the list is the last (newest)."""
+    from datetime import UTC, datetime
+
+    from ecomflow.calendar import BusinessCalendar
+    from ecomflow.orders import OrderFlow, ShipmentRef
+    from ecomflow.shipping import TrackingEvent, TrackingStatus, find_exceptions
+    from ecomflow.testing import FrozenClock, sample_order
+
+    order = sample_order(paid=True)
+    order.reservation_id = "r"
+    order.shipment = ShipmentRef(carrier="inpost", tracking_number="6001")
+    flow = OrderFlow(order, clock=FrozenClock(datetime(2026, 11, 23, 12, tzinfo=UTC)))
+    for event in ("pay", "mark_ready", "pack", "ship"):
+        flow.send(event)
+    at = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    steps = [
+        TrackingEvent(
+            tracking_number="6001",
+            at=at,
+            carrier="inpost",
+            carrier_status="taken_by_courier",
+            status=TrackingStatus.PICKED_UP,
+        ),
+        TrackingEvent(
+            tracking_number="6001",
+            at=at,
+            carrier="inpost",
+            carrier_status="delay_in_delivery",
+            status=TrackingStatus.EXCEPTION,
+        ),
+    ]
+    found = find_exceptions(
+        [order],
+        datetime(2026, 11, 30, 9, tzinfo=UTC),
+        BusinessCalendar(),
+        tracking={order.id: steps},
+    )
+    assert [i.reason.value for i in found] == ["carrier_exception"]

@@ -99,7 +99,8 @@ def find_exceptions(
         shipped = _shipped_at(order)
         events = list((tracking or {}).get(order.id, ()))
         moved = [e for e in events if e.status.has_left_warehouse]
-        last = max(events, key=lambda e: e.at) if events else None
+        # Events come oldest first; of several in one instant, the later in the list is newer.
+        last = max(enumerate(events), key=lambda item: (item[1].at, item[0]))[1] if events else None
         if last is not None and last.status is TrackingStatus.EXCEPTION:
             found.append(
                 TrackingException(
