@@ -34,6 +34,7 @@ from ecomflow.orchestration.pipeline import (
     reserve,
     retag,
 )
+from ecomflow.orders.flow import OrderFlow
 from ecomflow.orders.models import HoldReason, Order, Transition
 from ecomflow.orders.status import OrderStatus
 from ecomflow.orders.tags import Tag
@@ -155,13 +156,17 @@ def ingest(core: Core, fresh: Order) -> str:
         except ConcurrentUpdate:
             pass  # another worker took it in first: apply as an update below
         else:
-            change(core, fresh.id, advance)
             return "new"
     _, changed = change(core, fresh.id, lambda c: apply_channel_update(c, fresh))
     return "updated" if changed else "unchanged"
 
 
 def _create(core: Core, fresh: Order) -> None:
+    """Store a new order and take its first steps in one transaction.
+
+    A crash can leave the order either not stored (the page is read again) or
+    stored and processed — never stored and forgotten.
+    """
     order = fresh.model_copy(deep=True)
     now = core.clock()
     arrived = order.status
@@ -182,9 +187,12 @@ def _create(core: Core, fresh: Order) -> None:
             )
         )
     with core.repository.unit(now) as unit:
-        unit.save(order, None)
+        version = unit.save(order, None)
         unit.put_record(_SNAPSHOT.format(order.id), json.dumps(channel_aspects(fresh)))
         unit.resolve_failure(order.channel, order.channel_order_id)
+        if order.status is OrderStatus.NEW:
+            advance(Change(core, order, OrderFlow(order, clock=core.clock), unit))
+            unit.save(order, version)
 
 
 # -- changes after intake ---------------------------------------------------------------
