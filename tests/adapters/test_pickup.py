@@ -148,6 +148,7 @@ def test_configured_from_ecomflow_toml_alone() -> None:
     config = OrchestratorConfig.from_dict(
         {
             "store": "memory://",
+            "notify": {"transport": "log"},
             "carriers": {"shop": {"adapter": "pickup", "code_key": KEY, "location": "Kraków"}},
         }
     )
@@ -156,7 +157,11 @@ def test_configured_from_ecomflow_toml_alone() -> None:
     assert carrier.name == "shop" and desk.settings.carrier == "shop"
     with pytest.raises(ConfigurationError, match="did you mean 'location'"):
         OrchestratorConfig.from_dict(
-            {"store": "memory://", "carriers": {"shop": {"adapter": "pickup", "locaton": "x"}}}
+            {
+                "store": "memory://",
+                "notify": {"transport": "log"},
+                "carriers": {"shop": {"adapter": "pickup", "locaton": "x"}},
+            }
         )
 
 
@@ -204,9 +209,7 @@ def test_refuses_what_a_pickup_desk_cannot_do() -> None:
     with pytest.raises(ValidationFailed, match="cancelled"):
         desk.get_label(made.id)
     again = desk.create_shipment(pickup_request())
-    assert (
-        again.id == made.id and desk.get_shipment(made.id).status is TrackingStatus.READY_FOR_PICKUP
-    )
+    assert again.id == made.id and desk.get_shipment(made.id).status is TrackingStatus.LABEL_READY
 
 
 def test_a_forged_or_foreign_slip_id_is_not_found() -> None:
@@ -307,7 +310,7 @@ def test_cancellations_survive_a_restart_with_a_state_file(tmp_path: Any) -> Non
     assert isinstance(restarted.register, FileRegister)
     assert restarted.get_shipment(made.id).status is TrackingStatus.CANCELLED
     restarted.create_shipment(pickup_request())
-    assert first.get_shipment(made.id).status is TrackingStatus.READY_FOR_PICKUP
+    assert first.get_shipment(made.id).status is TrackingStatus.LABEL_READY
 
 
 def test_an_unusable_state_file_is_a_configuration_error(tmp_path: Any) -> None:
@@ -324,6 +327,6 @@ def desk() -> Iterator[PickupCarrier]:
 def test_it_cannot_know_when_the_parcel_was_collected(desk: PickupCarrier) -> None:
     made = desk.create_shipment(pickup_request())
     read = desk.get_shipment(made.id)
-    assert read.status is TrackingStatus.READY_FOR_PICKUP  # until the shop records it
+    assert read.status is TrackingStatus.LABEL_READY  # until the shop records it
     assert read.parcels == [] and read.created_at is None  # not kept: nothing is stored
     assert read.confirmed and read.tracking_number == made.tracking_number

@@ -269,6 +269,7 @@ def _finish(world: World, scenario: Scenario, lang: str) -> DemoResult:
             for row in main.repository.effects("pending", kind="create_shipment")
             if row.order_id
         },
+        parked={row.key: row.error or "" for row in main.repository.effects("parked")},
         collected={
             o.id
             for o in orders

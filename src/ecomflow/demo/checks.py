@@ -60,6 +60,7 @@ class Evidence:
     audit_subjects: set[str] = field(default_factory=set)
     pending_labels: set[str] = field(default_factory=set)
     collected: set[str] = field(default_factory=set)
+    parked: dict[str, str] = field(default_factory=dict)
 
 
 def read_sends(journal: Path) -> list[dict[str, Any]]:
@@ -251,6 +252,14 @@ def stock_adds_up(e: Evidence) -> Check:
     return _check("stock adds up: received − shipped = on hand, never oversold", problems)
 
 
+def nothing_parked(e: Evidence) -> Check:
+    """No effect failed so often that it waits for a person (nothing failed silently)."""
+    return _check(
+        "nothing parked for a person",
+        (f"{key}: {error}" for key, error in sorted(e.parked.items())),
+    )
+
+
 def run_checks(evidence: Evidence) -> list[Check]:
     """Every check, in the order the report prints them."""
     return [
@@ -262,4 +271,5 @@ def run_checks(evidence: Evidence) -> list[Check]:
         no_order_waits_without_reason(evidence),
         cancelled_orders_have_no_live_label(evidence),
         stock_adds_up(evidence),
+        nothing_parked(evidence),
     ]

@@ -22,6 +22,7 @@ from ecomflow.rules import apply_outcome
 from ecomflow.shipping.packing import plan_parcels
 from ecomflow.shipping.request import ShipmentRequest
 from ecomflow.shipping.selection import select_service
+from ecomflow.stock.models import ReservationState
 
 __all__ = [
     "PRODUCT_DATA_TAG",
@@ -130,12 +131,33 @@ def reserve(c: Change) -> bool:
 
 
 def release_reservation(c: Change, why: str) -> None:
-    """Give the order's reserved stock back (cancellation, line change)."""
+    """Give the order's stock back (cancellation, line change, a voided label).
+
+    Reserved units are released. Units already taken out of stock — the label was
+    bought from a carrier that reports no pickup, so they left with the label — are
+    put back when the label is voided: the parcel never left the warehouse.
+    """
     order = c.order
-    reservation = c.core.ledger.reservation(order.id)
+    ledger = c.core.ledger
+    reservation = ledger.reservation(order.id)
     if reservation is not None and reservation.state.holds_stock:
-        c.core.ledger.release(order.id, key=f"release:{reservation.id}")
+        ledger.release(order.id, key=f"release:{reservation.id}")
         logger.info("order %s: stock released (%s)", order.id, why)
+    elif (
+        reservation is not None
+        and reservation.state is ReservationState.COMMITTED
+        and order.shipment is not None
+        and order.shipment.voided_at is not None
+    ):
+        for sku, quantity in sorted(reservation.quantities.items()):
+            ledger.receive(
+                sku,
+                quantity,
+                warehouse=reservation.warehouse,
+                key=f"unship:{reservation.id}:{sku}",
+                note=f"order {order.id}: {why}; the parcel never left",
+            )
+        logger.info("order %s: stock put back (%s)", order.id, why)
     order.reservation_id = None
 
 

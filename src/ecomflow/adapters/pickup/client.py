@@ -5,15 +5,16 @@ Creating a shipment issues a *pickup slip*: its id and its short pickup code
 are derived from ``request.reference`` (see :mod:`.codes`), so creating twice
 returns the same slip — exactly once by construction, with no look-up and no
 lost answer possible. The slip is confirmed at once (tracking number = the
-pickup code) with status ``ready_for_pickup``; its label is a one-page PDF to
-put on the parcel (:mod:`.slip`); there is no public tracking page.
+pickup code) with status ``label_ready`` — the parcel waits at the shop, still in
+the shop's hands (``ready_for_pickup`` would say a carrier took it to a pickup
+point); its label is a one-page PDF to put on the parcel (:mod:`.slip`); there
+is no public tracking page.
 
 Where the state lives: nowhere, except which slips were cancelled (a
 :class:`~.register.PickupRegister`, in memory or in ``state_file``). What this
 carrier **cannot know** is when the customer collected the parcel: the shop
-records that through the Orchestrator (the order's delivery), so
-``get_shipment`` keeps reporting ``ready_for_pickup`` until the slip is
-cancelled. It does not keep the parcels either: ``get_shipment`` returns none.
+records that through the Orchestrator (``Orchestrator.confirm_delivery``), so
+``get_shipment`` keeps reporting ``label_ready`` until the slip is cancelled. It does not keep the parcels either: ``get_shipment`` returns none.
 
 >>> from ecomflow.shipping import Parcel, ShipmentRequest
 >>> from ecomflow.testing import sample_order
@@ -23,7 +24,7 @@ cancelled. It does not keep the parcels either: ``get_shipment`` returns none.
 ...     service_id="personal_pickup")
 >>> slip = desk.create_shipment(request)
 >>> slip.status.value, slip.tracking_number == desk.create_shipment(request).tracking_number
-('ready_for_pickup', True)
+('label_ready', True)
 >>> desk.get_label(slip.id).is_pdf, desk.tracking_url(slip.tracking_number)
 (True, None)
 >>> desk.cancel_shipment(slip.id)
@@ -58,7 +59,7 @@ __all__ = ["AsyncPickupCarrier", "PickupCarrier"]
 T = TypeVar("T")
 
 #: The carrier status of a live slip, and of a cancelled one.
-READY, CANCELLED = "ready_for_pickup", "cancelled"
+READY, CANCELLED = "waiting_at_the_shop", "cancelled"
 
 
 def _finish(flow: Flow[T]) -> T:
@@ -134,7 +135,7 @@ class _PickupOps:
             id=shipment_id,
             carrier=self.settings.carrier,
             service=self.settings.service_id,
-            status=TrackingStatus.CANCELLED if cancelled else TrackingStatus.READY_FOR_PICKUP,
+            status=TrackingStatus.CANCELLED if cancelled else TrackingStatus.LABEL_READY,
             carrier_status=CANCELLED if cancelled else READY,
             tracking_number=code,
             reference=reference,
