@@ -438,7 +438,8 @@ def _adapters() -> None:
     from ecomflow.adapters import available  # noqa: PLC0415
 
     table = Table(title="ecomflow adapters (entry-point group 'ecomflow.adapters')")
-    for column in ("id", "label", "kind", "capabilities", "status", "source"):
+    table.add_column("id", no_wrap=True)
+    for column in ("label", "kind", "capabilities", "status", "source"):
         table.add_column(column)
     for plugin in available():
         if plugin.info is None:
