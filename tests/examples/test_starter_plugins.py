@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from ecomflow_starter_carrier import ExampleCourierClient
@@ -21,9 +23,10 @@ from ecomflow_starter_channel.fake import FakeShop
 from ecomflow.adapters import available, get
 from ecomflow.adapters.registry import _REGISTRY
 from ecomflow.errors import ConfigurationError, PluginError
+from ecomflow.orchestration import Orchestrator
 from ecomflow.orchestration.config import OrchestratorConfig
 from ecomflow.shipping import Parcel, ShipmentRequest
-from ecomflow.testing import sample_order
+from ecomflow.testing import FrozenClock, sample_order
 
 from .conftest import PLUGINS
 
@@ -100,6 +103,9 @@ def test_configured_from_ecomflow_toml_alone(
             f"""
 store = "memory://"
 
+[notify]
+transport = "log"
+
 [channels.sklep]
 adapter = "example_shop"
 api_key = "sk-k3y"
@@ -146,6 +152,93 @@ location = "ul. Długa 1, Kraków"
         assert provider.create_shipment(request).id == made.id
         source.close()
         provider.close()
+
+
+def test_an_order_ships_through_the_orchestrator(
+    installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ecomflow.toml alone: the shop's order is labelled by the courier it chose.
+
+    The catalogue is the plugin's own ``catalogue.toml`` plus the pickup desk's
+    service; the order asks for "Kurier Przykładowy", which the shop's default
+    delivery map sends to ``example_courier``.
+    """
+    catalogue = tmp_path / "carriers.toml"
+    pickup = (
+        '[[services]]\nid = "personal_pickup"\ncarrier = "shop"\nname = "Odbiór osobisty"\n'
+        'delivery_methods = ["pickup"]\ncountries = ["PL"]\nprice = "0 PLN"\n'
+        'transit_days = 0\ncutoff = "17:00"\n'
+    )
+    catalogue.write_text(
+        (PLUGINS["ecomflow_starter_carrier"] / "catalogue.toml").read_text(encoding="utf-8")
+        + "\n"
+        + pickup,
+        encoding="utf-8",
+    )
+    clock = FrozenClock(datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Europe/Warsaw")))
+    with FakeKurier(token="kp") as courier, FakeShop(api_key="sk") as shop:
+        toml = tmp_path / "ecomflow.toml"
+        toml.write_text(
+            f"""
+store = "memory://"
+catalogue = "{catalogue.name}"
+
+[notify]
+transport = "log"
+
+[channels.sklep]
+adapter = "example_shop"
+api_key = "sk"
+url = "{shop.url}"
+
+[carriers.example_courier]
+adapter = "example_courier"
+token = "kp"
+url = "{courier.url}"
+
+[carriers.shop]
+adapter = "pickup"
+""",
+            encoding="utf-8",
+        )
+        orchestrator = Orchestrator.from_config(
+            OrchestratorConfig.from_toml(toml), clock=clock
+        )
+        try:
+            orchestrator.ledger.receive("MUG-RED", 10, key="opening-stock")
+            order_id = shop.put(
+                shop.order_payload(
+                    "501",
+                    status="paid",
+                    shipping={"method": "Kurier Przykładowy", "point_id": None, "price": "15.00"},
+                    payment={
+                        "method": "blik",
+                        "paid_amount": "64.00",
+                        "paid_at": "2026-12-07T07:55:00Z",
+                        "cod": False,
+                    },
+                )
+            )
+            orchestrator.cycle()
+            [shipment] = courier.shipments.values()
+            courier.confirm(shipment["id"])  # the courier confirms; the label can be fetched
+            for _ in range(3):
+                clock.advance(minutes=5)
+                orchestrator.cycle()
+
+            order = orchestrator.order(f"sklep-{order_id}")
+            assert order.shipping is not None
+            assert order.shipping.service_id == "example_courier_standard"
+            assert order.shipment is not None
+            assert order.shipment.tracking_number == shipment["tracking_number"]
+            assert courier.live_with(f"sklep-{order_id}") == 1
+            [written] = shop.shipments[order_id]
+            assert written["tracking_number"] == shipment["tracking_number"]
+            assert shop.orders[order_id]["status"] == "shipped"
+            effects = orchestrator.status()["effects"]
+            assert (effects["parked"], effects["due"]) == (0, 0), effects
+        finally:
+            orchestrator.close()
 
 
 def test_configuration_errors_name_the_plugin_key(installed: Path) -> None:
