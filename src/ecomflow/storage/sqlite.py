@@ -85,10 +85,12 @@ class SqliteStore:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, *, pipeline: bool = False) -> Iterator[Tx]:
         """A write transaction (``BEGIN IMMEDIATE``); nested, a savepoint of the outer one.
 
-        Commits when the block ends, rolls back on an exception.
+        Commits when the block ends, rolls back on an exception. ``pipeline`` is
+        accepted for the :class:`~ecomflow.storage.Store` contract and changes
+        nothing: SQLite has no round trips to save.
         """
         if self._shared_lock is None:
             yield from self._transaction(self._local)
