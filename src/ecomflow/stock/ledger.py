@@ -116,6 +116,17 @@ def _lines(lines: Mapping[str, int] | Iterable[tuple[str, int]]) -> dict[str, in
     return result
 
 
+def _fingerprint(operation: str, payload: Mapping[str, Any]) -> str:
+    """What an idempotency key is checked against: the operation and its arguments."""
+    return hashlib.sha256(
+        json.dumps([operation, payload], sort_keys=True, default=str).encode()
+    ).hexdigest()
+
+
+class _NotAtOnce(Exception):
+    """The one-batch reservation did not apply whole; it is rolled back."""
+
+
 def _level(row: LevelRow | None, sku: str, warehouse: str) -> StockLevel:
     row = row or LevelRow(sku, warehouse)
     return StockLevel(
@@ -154,9 +165,9 @@ class StockLedger:
         store.ensure_schema("stock", LEDGER_MIGRATIONS)
 
     @contextmanager
-    def _tx(self) -> Iterator[SqlLedgerTx]:
+    def _tx(self, *, pipeline: bool = False) -> Iterator[SqlLedgerTx]:
         """One ledger transaction (a savepoint inside a caller's transaction)."""
-        with self.store.transaction() as tx:
+        with self.store.transaction(pipeline=pipeline) as tx:
             yield SqlLedgerTx(tx)
 
     # -- the transaction runner ------------------------------------------------------------
@@ -180,11 +191,10 @@ class StockLedger:
         payload: Mapping[str, Any],
         result_type: type[T],
         body: Callable[[SqlLedgerTx, datetime], T],
+        fingerprint: str | None = None,
     ) -> T:
         """One idempotent operation: a repeated ``key`` returns the first result."""
-        fingerprint = hashlib.sha256(
-            json.dumps([operation, payload], sort_keys=True, default=str).encode()
-        ).hexdigest()
+        fingerprint = fingerprint or _fingerprint(operation, payload)
 
         def attempt() -> T:
             with self._tx() as tx:
@@ -379,7 +389,71 @@ class StockLedger:
             "wh": warehouse,
             "ttl": ttl.total_seconds() if ttl else None,
         }
-        return self._run("reserve", key, payload, Reservation, body)
+        fingerprint = _fingerprint("reserve", payload)
+        first = warehouse
+        if first is None and self.warehouse_priority:
+            first = self.warehouse_priority[0]
+        if first is not None:
+            done = self._reserve_at_once(order_id, wanted, first, ttl, key, fingerprint)
+            if done is not None:
+                return done
+        return self._run("reserve", key, payload, Reservation, body, fingerprint)
+
+    def _reserve_at_once(
+        self,
+        order_id: str,
+        wanted: Mapping[str, int],
+        warehouse: str,
+        ttl: timedelta | None,
+        key: str | None,
+        fingerprint: str,
+    ) -> Reservation | None:
+        """The common case in one batch: every line served from stock in ``warehouse``.
+
+        ``warehouse`` is the one ``reserve`` would try first, so when all of its
+        conditional updates apply the result is the one the full algorithm gives.
+        Anything else — a used key, an order that holds a reservation, a line
+        short of stock (backorders, another warehouse, ``InsufficientStock``) —
+        rolls the batch back and returns ``None`` for the full algorithm to decide.
+        """
+
+        def attempt() -> Reservation | None:
+            now = self._clock()
+            reservation = Reservation(
+                id=f"res_{uuid4().hex[:16]}",
+                order_id=order_id,
+                warehouse=warehouse,
+                lines=tuple(ReservationLine(sku=s, quantity=q) for s, q in wanted.items()),
+                state=ReservationState.ACTIVE if ttl else ReservationState.CONFIRMED,
+                created_at=now,
+                expires_at=now + ttl if ttl else None,
+                updated_at=now,
+            )
+            moves = [
+                MovementDraft(
+                    now,
+                    MovementKind.RESERVATION,
+                    sku,
+                    warehouse,
+                    reserved=wanted[sku],
+                    order_id=order_id,
+                    key=key,
+                )
+                for sku in sorted(wanted)
+            ]
+            record = None
+            if key is not None:
+                result = reservation.model_dump_json()
+                record = IdempotencyRecord(key, "reserve", fingerprint, result)
+            try:
+                with self._tx(pipeline=True) as tx:
+                    if not tx.reserve_at_once(reservation, moves, record):
+                        raise _NotAtOnce
+            except _NotAtOnce:
+                return None
+            return reservation
+
+        return self._retrying(attempt)
 
     def confirm(self, order_id: str, *, key: str | None = None) -> Reservation:
         """The order was paid: its reservation no longer expires."""

@@ -88,6 +88,13 @@ class IdempotencyRecord:
     result: str
 
 
+_LEVEL_COLUMNS = "sku, warehouse, on_hand, reserved, quarantined, backordered"
+_RES_COLUMNS = "order_id, id, warehouse, state, lines, created_at, expires_at, updated_at"
+_MOVE_COLUMNS = (
+    "at, kind, sku, warehouse, on_hand, reserved, quarantined, backordered, order_id, key, reason"
+)
+
+
 def _ledger_v1(dialect: Dialect) -> list[str]:
     serial = (
         "BIGSERIAL PRIMARY KEY"
@@ -156,17 +163,130 @@ def _ledger_v1(dialect: Dialect) -> list[str]:
     ]
 
 
-#: The ledger's schema, version by version, per dialect.
+def _ledger_v2(dialect: Dialect) -> list[str]:
+    """Fewer pages and index entries per reservation.
+
+    - The expiry index holds only what ``expire()`` looks for: active
+      reservations with a deadline (paid ones never expire), so most
+      reservations write no index entry at all.
+    - SQLite: journal ids without ``AUTOINCREMENT`` — the journal is append-only
+      (never deleted from), so ``INTEGER PRIMARY KEY`` already gives increasing
+      ids, without updating ``sqlite_sequence`` on every commit. SQLite cannot
+      alter that, so the table is copied (ids kept).
+    """
+    steps = [
+        "DROP INDEX stock_reservations_due",
+        "CREATE INDEX stock_reservations_due ON stock_reservations (expires_at, order_id) "
+        "WHERE state = 'active' AND expires_at IS NOT NULL",
+    ]
+    if dialect == "sqlite":
+        steps += [
+            """CREATE TABLE stock_movements_v2 (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                sku TEXT NOT NULL,
+                warehouse TEXT NOT NULL,
+                on_hand INTEGER NOT NULL,
+                reserved INTEGER NOT NULL,
+                quarantined INTEGER NOT NULL,
+                backordered INTEGER NOT NULL,
+                order_id TEXT,
+                key TEXT,
+                reason TEXT
+            )""",
+            "INSERT INTO stock_movements_v2 (id, at, kind, sku, warehouse, on_hand, reserved, "
+            "quarantined, backordered, order_id, key, reason) SELECT id, at, kind, sku, "
+            "warehouse, on_hand, reserved, quarantined, backordered, order_id, key, reason "
+            "FROM stock_movements ORDER BY id",
+            "DROP TABLE stock_movements",
+            "ALTER TABLE stock_movements_v2 RENAME TO stock_movements",
+            "CREATE INDEX stock_movements_sku ON stock_movements (sku, id)",
+        ]
+    return steps
+
+
+#: The ledger's schema, version by version, per dialect (append a version to change
+#: it; a released version's statements never change).
 LEDGER_MIGRATIONS: Mapping[Dialect, Sequence[Sequence[str]]] = {
-    "sqlite": [_ledger_v1("sqlite")],
-    "postgresql": [_ledger_v1("postgresql")],
+    "sqlite": [_ledger_v1("sqlite"), _ledger_v2("sqlite")],
+    "postgresql": [_ledger_v1("postgresql"), _ledger_v2("postgresql")],
 }
 
-_LEVEL_COLUMNS = "sku, warehouse, on_hand, reserved, quarantined, backordered"
-_RES_COLUMNS = "order_id, id, warehouse, state, lines, created_at, expires_at, updated_at"
-_MOVE_COLUMNS = (
-    "at, kind, sku, warehouse, on_hand, reserved, quarantined, backordered, order_id, key, reason"
+_MOVE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+# The conditional update is the stock check: it changes the row only if the units are free.
+_RESERVE_UNITS = (
+    "UPDATE stock_levels SET reserved = reserved + ? "
+    "WHERE sku = ? AND warehouse = ? AND on_hand - reserved >= ?"
 )
+_UPSERT_RESERVATION = (
+    f"INSERT INTO stock_reservations ({_RES_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (order_id) DO UPDATE SET id = excluded.id, "
+    "warehouse = excluded.warehouse, state = excluded.state, lines = excluded.lines, "
+    "created_at = excluded.created_at, expires_at = excluded.expires_at, "
+    "updated_at = excluded.updated_at"
+)
+_SAVE_RESERVATION = _UPSERT_RESERVATION
+# A new reservation replaces the order's old one only if that no longer holds stock.
+_INSERT_RESERVATION = (
+    _UPSERT_RESERVATION + " WHERE stock_reservations.state NOT IN ('active', 'confirmed')"
+)
+
+
+def _reservation_params(reservation: Reservation) -> tuple[Any, ...]:
+    created = to_db_time(reservation.created_at)
+    updated = (
+        created
+        if reservation.updated_at == reservation.created_at
+        else to_db_time(reservation.updated_at)
+    )
+    return (
+        reservation.order_id,
+        reservation.id,
+        reservation.warehouse,
+        reservation.state.value,
+        json.dumps([[ln.sku, ln.quantity, ln.backordered] for ln in reservation.lines]),
+        created,
+        to_db_time(reservation.expires_at) if reservation.expires_at else None,
+        updated,
+    )
+
+
+#: Journal rows per ``INSERT`` (well under both dialects' limits on parameters).
+_MOVES_PER_INSERT = 256
+
+
+def _movement_inserts(drafts: Sequence[MovementDraft]) -> list[tuple[str, list[Any]]]:
+    """``INSERT`` statements of the drafts, many rows each, in order.
+
+    The drafts of one operation share one instant, so it is formatted once.
+    """
+    statements: list[tuple[str, list[Any]]] = []
+    last_at: datetime | None = None
+    at = ""
+    for start in range(0, len(drafts), _MOVES_PER_INSERT):
+        chunk = drafts[start : start + _MOVES_PER_INSERT]
+        params: list[Any] = []
+        for d in chunk:
+            if d.at != last_at:
+                last_at, at = d.at, to_db_time(d.at)
+            params += (
+                at,
+                d.kind,
+                d.sku,
+                d.warehouse,
+                d.on_hand,
+                d.reserved,
+                d.quarantined,
+                d.backordered,
+                d.order_id,
+                d.key,
+                d.reason,
+            )
+        rows = ", ".join(_MOVE_ROW for _ in chunk)
+        statements.append((f"INSERT INTO stock_movements ({_MOVE_COLUMNS}) VALUES {rows}", params))
+    return statements
 
 
 class SqlLedgerTx:
@@ -222,12 +342,40 @@ class SqlLedgerTx:
 
     def reserve_units(self, sku: str, warehouse: str, quantity: int) -> bool:
         """Conditionally add ``quantity`` to reserved; ``False`` if it would exceed on hand."""
-        cursor = self._run(
-            "UPDATE stock_levels SET reserved = reserved + ? "
-            "WHERE sku = ? AND warehouse = ? AND on_hand - reserved >= ?",
-            (quantity, sku, warehouse, quantity),
-        )
+        cursor = self._run(_RESERVE_UNITS, (quantity, sku, warehouse, quantity))
         return bool(cursor.rowcount == 1)
+
+    def reserve_at_once(
+        self,
+        reservation: Reservation,
+        moves: Sequence[MovementDraft],
+        key: IdempotencyRecord | None,
+    ) -> bool:
+        """Write a whole physical reservation in one batch (one round trip on PostgreSQL).
+
+        Claims ``key``, inserts the reservation (replacing one that no longer holds
+        stock), reserves every line with the conditional update — in (SKU) order,
+        the lock order every writer uses — and appends ``moves``. Returns ``False``
+        when any part did not apply (the key was used before, the order holds a
+        reservation, a line lacks stock); the caller must then roll back.
+        """
+        statements: list[tuple[str, Sequence[Any]]] = []
+        if key is not None:
+            statements.append(
+                (
+                    "INSERT INTO stock_keys (key, operation, fingerprint, result) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                    (key.key, key.operation, key.fingerprint, key.result),
+                )
+            )
+        statements.append((_INSERT_RESERVATION, _reservation_params(reservation)))
+        warehouse = reservation.warehouse
+        for line in sorted(reservation.lines, key=lambda ln: ln.sku):
+            statements.append((_RESERVE_UNITS, (line.quantity, line.sku, warehouse, line.quantity)))
+        checked = len(statements)
+        statements += _movement_inserts(moves)
+        counts = self._tx.batch(statements)
+        return all(count == 1 for count in counts[:checked])
 
     # -- reservations -------------------------------------------------------------------
 
@@ -258,24 +406,7 @@ class SqlLedgerTx:
 
     def save_reservation(self, reservation: Reservation) -> None:
         """Insert or replace the order's reservation."""
-        lines = json.dumps([[ln.sku, ln.quantity, ln.backordered] for ln in reservation.lines])
-        self._run(
-            f"INSERT INTO stock_reservations ({_RES_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (order_id) DO UPDATE SET id = excluded.id, "
-            "warehouse = excluded.warehouse, state = excluded.state, lines = excluded.lines, "
-            "created_at = excluded.created_at, expires_at = excluded.expires_at, "
-            "updated_at = excluded.updated_at",
-            (
-                reservation.order_id,
-                reservation.id,
-                reservation.warehouse,
-                reservation.state.value,
-                lines,
-                to_db_time(reservation.created_at),
-                to_db_time(reservation.expires_at) if reservation.expires_at else None,
-                to_db_time(reservation.updated_at),
-            ),
-        )
+        self._run(_SAVE_RESERVATION, _reservation_params(reservation))
 
     def due_reservations(self, now: datetime, limit: int) -> list[str]:
         """Order ids of active reservations expired at ``now`` (skipping rows others lock)."""
@@ -300,29 +431,9 @@ class SqlLedgerTx:
     # -- journal ------------------------------------------------------------------------
 
     def add_movements(self, drafts: Sequence[MovementDraft]) -> None:
-        """Append journal entries."""
-        if not drafts:
-            return
-        self._tx.executemany(
-            f"INSERT INTO stock_movements ({_MOVE_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    to_db_time(d.at),
-                    d.kind,
-                    d.sku,
-                    d.warehouse,
-                    d.on_hand,
-                    d.reserved,
-                    d.quarantined,
-                    d.backordered,
-                    d.order_id,
-                    d.key,
-                    d.reason,
-                )
-                for d in drafts
-            ],
-        )
+        """Append journal entries (one statement)."""
+        for statement in _movement_inserts(drafts):
+            self._run(*statement)
 
     def movements(self, sku: str | None, since: datetime | None) -> list[Movement]:
         """Journal entries in order, optionally for one SKU and from an instant."""
