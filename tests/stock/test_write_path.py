@@ -26,7 +26,7 @@ def postgres_store(postgres_url: str) -> Iterator[PostgresStore]:
 
 
 def _round_trips(store: PostgresStore, action: object) -> tuple[int, int]:
-    """(round trips, statements) of ``action()``, read from libpq's protocol trace."""
+    """(round trips, statements run) by ``action()``, read from libpq's protocol trace."""
     conn = store._connection()
     with tempfile.TemporaryFile("w+") as trace:
         conn.pgconn.trace(trace.fileno())
@@ -39,35 +39,31 @@ def _round_trips(store: PostgresStore, action: object) -> tuple[int, int]:
         # Lines read: timestamp, F(rontend) or B(ackend), length, message, ...
         messages = [line.split("\t")[1:4:2] for line in trace if line.count("\t") >= 3]
     round_trips = sum(1 for side, kind in messages if side == "B" and kind == "ReadyForQuery")
-    statements = sum(1 for side, kind in messages if side == "F" and kind in ("Bind", "Query"))
+    statements = sum(1 for side, kind in messages if side == "B" and kind == "CommandComplete")
     return round_trips, statements
 
 
 @pytest.mark.postgres
-def test_a_reservation_is_two_round_trips_on_postgres(postgres_store: PostgresStore) -> None:
+def test_a_reservation_is_one_round_trip_on_postgres(postgres_store: PostgresStore) -> None:
     ledger = StockLedger(postgres_store)
     for sku in ("A", "B", "C"):
         ledger.receive(sku, 100)
     for n in range(6):  # past psycopg's prepare threshold: steady state
         ledger.reserve(f"warm-{n}", {"A": 1, "B": 1}, key=f"warm-{n}")
-    # BEGIN + key + reservation + 3 conditional updates + journal, then COMMIT.
-    trips, statements = _round_trips(
-        postgres_store, lambda: ledger.reserve("O-1", {"A": 1, "B": 2, "C": 3}, key="k-1")
-    )
-    assert (trips, statements) == (2, 8)
-    # Without a key there is one statement less, and still two round trips.
-    assert _round_trips(postgres_store, lambda: ledger.reserve("O-2", {"A": 1}))[0] == 2
-    # A repeated key (rare: a retried webhook) costs the refused batch, its rollback and
-    # a look-up — never a second reservation.
-    trips, _ = _round_trips(
-        postgres_store, lambda: ledger.reserve("O-1", {"A": 1, "B": 2, "C": 3}, key="k-1")
-    )
-    assert trips <= 7
+    # One statement — stock_reserve_at_once — committed by the server on its own.
+    reserve = lambda: ledger.reserve("O-1", {"A": 1, "B": 2, "C": 3}, key="k-1")  # noqa: E731
+    assert _round_trips(postgres_store, reserve) == (1, 1)
+    assert _round_trips(postgres_store, lambda: ledger.reserve("O-2", {"A": 1})) == (1, 1)
+    # A repeated key (a retried webhook) adds the look-up of its first result.
+    assert _round_trips(postgres_store, reserve)[0] == 4
+    # Short of stock: the full algorithm reads the levels and names the short SKUs.
+    with pytest.raises(InsufficientStock):
+        ledger.reserve("O-3", {"A": 1000})
     assert ledger.level("C").reserved == 3
     assert ledger.verify().ok
 
 
-def test_a_reservation_is_one_batch_of_statements_on_sqlite(tmp_path: Path) -> None:
+def test_a_reservation_is_five_writes_and_no_read_on_sqlite(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'ledger.db'}")
     assert isinstance(store, SqliteStore)
     ledger = StockLedger(store)

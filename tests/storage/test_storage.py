@@ -91,67 +91,16 @@ def test_passwords_never_appear_in_errors_or_reprs() -> None:
     assert redact_url(url) == "postgresql://shop:***@127.0.0.1:1/shop"
 
 
-def test_a_batch_returns_each_row_count(store: Store) -> None:
-    for pipeline in (False, True):
-        with store.transaction(pipeline=pipeline) as tx:
-            counts = tx.batch(
-                [
-                    (
-                        "INSERT INTO t_notes (id, text) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
-                        (1, "a"),
-                    ),
-                    (
-                        "INSERT INTO t_notes (id, text) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
-                        (1, "b"),
-                    ),
-                    ("UPDATE t_notes SET text = text || ? WHERE id = ?", ("!", 1)),
-                    ("UPDATE t_notes SET text = ? WHERE id = ?", ("never", 99)),
-                ]
-            )
-            assert counts == ([1, 0, 1, 0] if not pipeline else [0, 0, 1, 0])
-            assert tx.execute("SELECT count(*) FROM t_notes").fetchone() == (1,)
-    assert texts(store) == ["a!!"]
-
-
-def test_a_failed_batch_fails_its_transaction_only(store: Store) -> None:
-    with store.transaction() as tx:
-        tx.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (1, "kept"))
-    for pipeline in (False, True):
-        with pytest.raises(Exception) as info, store.transaction(pipeline=pipeline) as tx:
-            tx.batch(
-                [
-                    ("INSERT INTO t_notes (id, text) VALUES (?, ?)", (2, "lost")),
-                    ("INSERT INTO t_notes (id, text) VALUES (?, ?)", (1, "duplicate")),
-                    ("INSERT INTO t_notes (id, text) VALUES (?, ?)", (3, "lost")),
-                ]
-            )
-        assert store.is_retryable(info.value)  # a duplicate key
-        assert texts(store) == ["kept"]
-
-
-def test_a_pipelined_transaction_behaves_like_any_other(store: Store) -> None:
-    with store.transaction(pipeline=True) as tx:
-        tx.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (1, "one"))
-        assert tx.rowcount == 1
-        tx.executemany("INSERT INTO t_notes (id, text) VALUES (?, ?)", [(2, "two"), (3, "three")])
-        assert tx.execute("SELECT count(*) FROM t_notes").fetchone() == (3,)
-        assert tx.execute("UPDATE t_notes SET text = text WHERE id > ?", (1,)).rowcount == 2
-        with pytest.raises(RuntimeError), store.transaction() as inner:
-            inner.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (4, "undone"))
-            assert inner.execute("SELECT count(*) FROM t_notes").fetchone() == (4,)
-            raise RuntimeError("inner")
-        with pytest.raises(Exception) as info, store.transaction() as inner:
-            inner.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (1, "duplicate"))
-        assert store.is_retryable(info.value)
-        tx.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (5, "five"))
-    assert texts(store) == ["one", "two", "three", "five"]
-    with store.transaction() as outer:
-        outer.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (6, "six"))
-        with pytest.raises(RuntimeError), store.transaction(pipeline=True) as inner:
-            assert inner.batch([("DELETE FROM t_notes WHERE id < ?", (6,))]) == [4]
-            raise RuntimeError("inner")
-    assert texts(store) == ["one", "two", "three", "five", "six"]
-    with pytest.raises(RuntimeError), store.transaction(pipeline=True) as tx:
-        tx.execute("DELETE FROM t_notes")
+def test_one_statement_is_a_transaction_of_its_own(store: Store) -> None:
+    assert store.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (1, "one")) == []
+    rows = store.execute("UPDATE t_notes SET text = ? WHERE id = ? RETURNING id, text", ("1", 1))
+    assert [tuple(row) for row in rows] == [(1, "1")]
+    with pytest.raises(Exception) as info:  # the second row is a duplicate: neither stays
+        store.execute("INSERT INTO t_notes (id, text) VALUES (?, ?), (?, ?)", (2, "two", 1, "x"))
+    assert store.is_retryable(info.value)
+    assert texts(store) == ["1"]
+    with pytest.raises(RuntimeError), store.transaction():
+        store.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (3, "inside"))
+        assert texts(store) == ["1", "inside"]  # it joined the open transaction…
         raise RuntimeError("boom")
-    assert len(texts(store)) == 5
+    assert texts(store) == ["1"]  # …and was rolled back with it

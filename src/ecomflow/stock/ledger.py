@@ -65,6 +65,7 @@ from ecomflow.stock.sql import (
     LevelRow,
     MovementDraft,
     SqlLedgerTx,
+    reserve_at_once,
 )
 from ecomflow.storage import Store
 
@@ -123,10 +124,6 @@ def _fingerprint(operation: str, payload: Mapping[str, Any]) -> str:
     ).hexdigest()
 
 
-class _NotAtOnce(Exception):
-    """The one-batch reservation did not apply whole; it is rolled back."""
-
-
 def _level(row: LevelRow | None, sku: str, warehouse: str) -> StockLevel:
     row = row or LevelRow(sku, warehouse)
     return StockLevel(
@@ -165,9 +162,9 @@ class StockLedger:
         store.ensure_schema("stock", LEDGER_MIGRATIONS)
 
     @contextmanager
-    def _tx(self, *, pipeline: bool = False) -> Iterator[SqlLedgerTx]:
+    def _tx(self) -> Iterator[SqlLedgerTx]:
         """One ledger transaction (a savepoint inside a caller's transaction)."""
-        with self.store.transaction(pipeline=pipeline) as tx:
+        with self.store.transaction() as tx:
             yield SqlLedgerTx(tx)
 
     # -- the transaction runner ------------------------------------------------------------
@@ -408,13 +405,13 @@ class StockLedger:
         key: str | None,
         fingerprint: str,
     ) -> Reservation | None:
-        """The common case in one batch: every line served from stock in ``warehouse``.
+        """The common case at once: every line served from stock in ``warehouse``.
 
         ``warehouse`` is the one ``reserve`` would try first, so when all of its
         conditional updates apply the result is the one the full algorithm gives.
         Anything else — a used key, an order that holds a reservation, a line
         short of stock (backorders, another warehouse, ``InsufficientStock``) —
-        rolls the batch back and returns ``None`` for the full algorithm to decide.
+        writes nothing and returns ``None`` for the full algorithm to decide.
         """
 
         def attempt() -> Reservation | None:
@@ -429,29 +426,11 @@ class StockLedger:
                 expires_at=now + ttl if ttl else None,
                 updated_at=now,
             )
-            moves = [
-                MovementDraft(
-                    now,
-                    MovementKind.RESERVATION,
-                    sku,
-                    warehouse,
-                    reserved=wanted[sku],
-                    order_id=order_id,
-                    key=key,
-                )
-                for sku in sorted(wanted)
-            ]
             record = None
             if key is not None:
                 result = reservation.model_dump_json()
                 record = IdempotencyRecord(key, "reserve", fingerprint, result)
-            try:
-                with self._tx(pipeline=True) as tx:
-                    if not tx.reserve_at_once(reservation, moves, record):
-                        raise _NotAtOnce
-            except _NotAtOnce:
-                return None
-            return reservation
+            return reservation if reserve_at_once(self.store, reservation, record) else None
 
         return self._retrying(attempt)
 

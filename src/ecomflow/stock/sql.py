@@ -27,7 +27,7 @@ from ecomflow.stock.models import (
     ReservationLine,
     ReservationState,
 )
-from ecomflow.storage import Dialect, Tx, from_db_time, to_db_time
+from ecomflow.storage import Dialect, Store, Tx, from_db_time, to_db_time
 
 __all__ = [
     "LEDGER_MIGRATIONS",
@@ -35,6 +35,7 @@ __all__ = [
     "LevelRow",
     "MovementDraft",
     "SqlLedgerTx",
+    "reserve_at_once",
 ]
 
 
@@ -163,12 +164,68 @@ def _ledger_v1(dialect: Dialect) -> list[str]:
     ]
 
 
+# One round trip for the common reservation: the key claim, the reservation, the
+# conditional updates in SKU order and the journal, as one statement. Anything
+# that does not apply raises EF001 inside the function's own block, which undoes
+# its writes (a subtransaction) and returns false — no error reaches the client
+# or the server log, and a caller's transaction is left as it was.
+_RESERVE_AT_ONCE_V2 = """CREATE FUNCTION stock_reserve_at_once(
+    p_key TEXT, p_fingerprint TEXT, p_result TEXT,
+    p_order_id TEXT, p_id TEXT, p_warehouse TEXT, p_state TEXT, p_lines TEXT,
+    p_at TEXT, p_expires_at TEXT, p_skus TEXT[], p_quantities INTEGER[]
+) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+DECLARE
+    line RECORD;
+BEGIN
+    IF p_key IS NOT NULL THEN
+        INSERT INTO stock_keys (key, operation, fingerprint, result)
+        VALUES (p_key, 'reserve', p_fingerprint, p_result)
+        ON CONFLICT (key) DO NOTHING;
+        IF NOT FOUND THEN
+            RETURN FALSE;
+        END IF;
+    END IF;
+    INSERT INTO stock_reservations
+        (order_id, id, warehouse, state, lines, created_at, expires_at, updated_at)
+    VALUES (p_order_id, p_id, p_warehouse, p_state, p_lines, p_at, p_expires_at, p_at)
+    ON CONFLICT (order_id) DO UPDATE SET id = excluded.id, warehouse = excluded.warehouse,
+        state = excluded.state, lines = excluded.lines, created_at = excluded.created_at,
+        expires_at = excluded.expires_at, updated_at = excluded.updated_at
+    WHERE stock_reservations.state NOT IN ('active', 'confirmed');
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'EF001';
+    END IF;
+    FOR line IN
+        SELECT t.sku, t.quantity FROM unnest(p_skus, p_quantities) AS t (sku, quantity)
+        ORDER BY t.sku
+    LOOP
+        UPDATE stock_levels SET reserved = reserved + line.quantity
+        WHERE sku = line.sku AND warehouse = p_warehouse
+            AND on_hand - reserved >= line.quantity;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'EF001';
+        END IF;
+    END LOOP;
+    INSERT INTO stock_movements (at, kind, sku, warehouse, on_hand, reserved, quarantined,
+        backordered, order_id, key, reason)
+    SELECT p_at, 'reservation', t.sku, p_warehouse, 0, t.quantity, 0, 0, p_order_id, p_key,
+        NULL
+    FROM unnest(p_skus, p_quantities) AS t (sku, quantity) ORDER BY t.sku;
+    RETURN TRUE;
+EXCEPTION WHEN SQLSTATE 'EF001' THEN
+    RETURN FALSE;
+END
+$$"""
+
+
 def _ledger_v2(dialect: Dialect) -> list[str]:
     """Fewer pages and index entries per reservation.
 
     - The expiry index holds only what ``expire()`` looks for: active
       reservations with a deadline (paid ones never expire), so most
       reservations write no index entry at all.
+    - PostgreSQL: ``stock_reserve_at_once``, the common reservation as one call
+      (see :func:`reserve_at_once`).
     - SQLite: journal ids without ``AUTOINCREMENT`` — the journal is append-only
       (never deleted from), so ``INTEGER PRIMARY KEY`` already gives increasing
       ids, without updating ``sqlite_sequence`` on every commit. SQLite cannot
@@ -179,6 +236,8 @@ def _ledger_v2(dialect: Dialect) -> list[str]:
         "CREATE INDEX stock_reservations_due ON stock_reservations (expires_at, order_id) "
         "WHERE state = 'active' AND expires_at IS NOT NULL",
     ]
+    if dialect == "postgresql":
+        steps.append(_RESERVE_AT_ONCE_V2)
     if dialect == "sqlite":
         steps += [
             """CREATE TABLE stock_movements_v2 (
@@ -228,10 +287,18 @@ _UPSERT_RESERVATION = (
     "updated_at = excluded.updated_at"
 )
 _SAVE_RESERVATION = _UPSERT_RESERVATION
+_CLAIM_KEY = (
+    "INSERT INTO stock_keys (key, operation, fingerprint, result) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (key) DO NOTHING"
+)
 # A new reservation replaces the order's old one only if that no longer holds stock.
 _INSERT_RESERVATION = (
     _UPSERT_RESERVATION + " WHERE stock_reservations.state NOT IN ('active', 'confirmed')"
 )
+
+
+def _key_params(record: IdempotencyRecord) -> tuple[str, str, str, str]:
+    return (record.key, record.operation, record.fingerprint, record.result)
 
 
 def _reservation_params(reservation: Reservation) -> tuple[Any, ...]:
@@ -345,37 +412,39 @@ class SqlLedgerTx:
         cursor = self._run(_RESERVE_UNITS, (quantity, sku, warehouse, quantity))
         return bool(cursor.rowcount == 1)
 
-    def reserve_at_once(
-        self,
-        reservation: Reservation,
-        moves: Sequence[MovementDraft],
-        key: IdempotencyRecord | None,
-    ) -> bool:
-        """Write a whole physical reservation in one batch (one round trip on PostgreSQL).
+    def reserve_lines(self, reservation: Reservation, key: IdempotencyRecord | None) -> bool:
+        """SQLite's :func:`reserve_at_once`: the same writes, statement by statement.
 
-        Claims ``key``, inserts the reservation (replacing one that no longer holds
-        stock), reserves every line with the conditional update — in (SKU) order,
-        the lock order every writer uses — and appends ``moves``. Returns ``False``
-        when any part did not apply (the key was used before, the order holds a
-        reservation, a line lacks stock); the caller must then roll back.
+        Stops at the first one that does not apply and returns ``False``; the
+        caller then rolls back. (SQLite has no round trips to save, and
+        ``BEGIN IMMEDIATE`` makes the writer alone.)
         """
-        statements: list[tuple[str, Sequence[Any]]] = []
-        if key is not None:
-            statements.append(
-                (
-                    "INSERT INTO stock_keys (key, operation, fingerprint, result) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                    (key.key, key.operation, key.fingerprint, key.result),
-                )
-            )
-        statements.append((_INSERT_RESERVATION, _reservation_params(reservation)))
+        if key is not None and not self._run(_CLAIM_KEY, _key_params(key)).rowcount:
+            return False
+        if not self._run(_INSERT_RESERVATION, _reservation_params(reservation)).rowcount:
+            return False
         warehouse = reservation.warehouse
-        for line in sorted(reservation.lines, key=lambda ln: ln.sku):
-            statements.append((_RESERVE_UNITS, (line.quantity, line.sku, warehouse, line.quantity)))
-        checked = len(statements)
-        statements += _movement_inserts(moves)
-        counts = self._tx.batch(statements)
-        return all(count == 1 for count in counts[:checked])
+        lines = sorted(reservation.lines, key=lambda ln: ln.sku)
+        for line in lines:
+            if not self._run(
+                _RESERVE_UNITS, (line.quantity, line.sku, warehouse, line.quantity)
+            ).rowcount:
+                return False
+        self.add_movements(
+            [
+                MovementDraft(
+                    reservation.created_at,
+                    MovementKind.RESERVATION,
+                    line.sku,
+                    warehouse,
+                    reserved=line.quantity,
+                    order_id=reservation.order_id,
+                    key=key.key if key else None,
+                )
+                for line in lines
+            ]
+        )
+        return True
 
     # -- reservations -------------------------------------------------------------------
 
@@ -485,7 +554,7 @@ class SqlLedgerTx:
         """Remember what ``key`` did (a duplicate key raises the driver's integrity error)."""
         self._run(
             "INSERT INTO stock_keys (key, operation, fingerprint, result) VALUES (?, ?, ?, ?)",
-            (record.key, record.operation, record.fingerprint, record.result),
+            _key_params(record),
         )
 
     def backorder(self, sku: str, warehouse: str) -> Backorder | None:
@@ -513,3 +582,40 @@ class SqlLedgerTx:
     def delete_backorder(self, sku: str, warehouse: str) -> None:
         """Stop selling a SKU on backorder."""
         self._run("DELETE FROM stock_backorders WHERE sku = ? AND warehouse = ?", (sku, warehouse))
+
+
+class _NotAtOnce(Exception):
+    """The writes did not all apply; the transaction rolls back."""
+
+
+def reserve_at_once(store: Store, reservation: Reservation, key: IdempotencyRecord | None) -> bool:
+    """Write a reservation served wholly from stock in its warehouse, or nothing.
+
+    Claims ``key`` (``ON CONFLICT DO NOTHING``), inserts the reservation unless
+    the order holds one that still holds stock, reserves each line with the
+    conditional update in SKU order (the order every writer locks rows in) and
+    appends the journal. ``False`` — and nothing written — when the key was
+    used before, the order holds a reservation or a line is short: the full
+    algorithm then decides (replay, ``ReservationExists``, another warehouse,
+    backorders, ``InsufficientStock``).
+
+    On PostgreSQL this is one call of ``stock_reserve_at_once`` (schema
+    version 2): one statement, so one round trip, run by the server as one
+    transaction; on SQLite the same statements in one ``BEGIN IMMEDIATE``.
+    """
+    if store.dialect == "postgresql":
+        quantities = [line.quantity for line in reservation.lines]
+        claim = (key.key, key.fingerprint, key.result) if key else (None, None, None)
+        skus = [line.sku for line in reservation.lines]
+        rows = store.execute(
+            "SELECT stock_reserve_at_once(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::integer[])",
+            (*claim, *_reservation_params(reservation)[:-1], skus, quantities),
+        )
+        return bool(rows[0][0])
+    try:
+        with store.transaction() as tx:
+            if not SqlLedgerTx(tx).reserve_lines(reservation, key):
+                raise _NotAtOnce
+    except _NotAtOnce:
+        return False
+    return True

@@ -7,12 +7,9 @@ create them with :meth:`Store.ensure_schema`, and work inside
 :meth:`Store.transaction`, which yields a :class:`Tx`. SQL is written once,
 with ``?`` placeholders; :class:`Tx` translates them for psycopg. Transactions
 nest: an inner one is a savepoint of the outer, so a ledger reservation and an
-order update commit together or not at all.
-
-A write path that knows its statements up front can save round trips on
-PostgreSQL: ``transaction(pipeline=True)`` sends ``BEGIN`` with the first
-statement, and :meth:`Tx.batch` sends several statements together and returns
-each one's row count (on SQLite, which has no round trips, both change nothing).
+order update commit together or not at all. A write that is one statement can
+skip the block: :meth:`Store.execute` runs it as a transaction of its own — on
+PostgreSQL that is one round trip instead of three (``BEGIN``, it, ``COMMIT``).
 
 >>> from ecomflow.storage import open_store
 >>> store = open_store("memory://")
@@ -29,12 +26,8 @@ each one's row count (on SQLite, which has no round trips, both change nothing).
 >>> with store.transaction() as tx:
 ...     tx.execute("SELECT text FROM demo_notes ORDER BY id").fetchall()
 [('hello',)]
->>> with store.transaction(pipeline=True) as tx:
-...     tx.batch([
-...         ("INSERT INTO demo_notes (id, text) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", (1, "again")),
-...         ("UPDATE demo_notes SET text = ? WHERE id = ?", ("hello, world", 1)),
-...     ])
-[0, 1]
+>>> store.execute("UPDATE demo_notes SET text = ? WHERE id = ? RETURNING id", ("hi", 1))
+[(1,)]
 """
 
 from __future__ import annotations
@@ -112,13 +105,10 @@ class Tx:
     ``BEGIN IMMEDIATE`` already makes the writer alone).
     """
 
-    __slots__ = ("_cursor", "_pipeline", "_translate", "dialect", "for_update", "skip_locked")
+    __slots__ = ("_cursor", "_translate", "dialect", "for_update", "skip_locked")
 
-    def __init__(self, cursor: Any, dialect: Dialect, *, pipeline: Any = None) -> None:
+    def __init__(self, cursor: Any, dialect: Dialect) -> None:
         self._cursor = cursor
-        # A psycopg pipeline the connection is in: every statement is then followed by a
-        # sync, so results and errors arrive exactly when they would without it.
-        self._pipeline = pipeline
         self.dialect: Dialect = dialect
         postgres = dialect == "postgresql"
         self.for_update = " FOR UPDATE" if postgres else ""
@@ -130,43 +120,12 @@ class Tx:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Self:
         """Run one statement."""
         self._cursor.execute(self._translate(sql), params)
-        if self._pipeline is not None:
-            self._pipeline.sync()
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each row of parameters."""
         if rows:
             self._cursor.executemany(self._translate(sql), rows)
-            if self._pipeline is not None:
-                self._pipeline.sync()
-
-    def batch(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
-        """Run ``statements`` (SQL, parameters) in order; the rows each one changed.
-
-        On PostgreSQL they go to the server together and their results come back
-        in one round trip (psycopg pipeline mode); an error in one of them is
-        raised when the batch ends and leaves the transaction failed, as any
-        failed statement does. On SQLite they run one by one. Use it for writes
-        whose results are only checked afterwards (row counts, not rows).
-        """
-        if self.dialect == "sqlite":
-            return [self._cursor.execute(sql, params).rowcount for sql, params in statements]
-        conn = self._cursor.connection
-        cursors = [conn.cursor() for _ in statements]
-        try:
-            if self._pipeline is not None:
-                for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                    cursor.execute(self._translate(sql), params)
-                self._pipeline.sync()
-            else:
-                with conn.pipeline():
-                    for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                        cursor.execute(self._translate(sql), params)
-            return [int(cursor.rowcount) for cursor in cursors]
-        finally:
-            for cursor in cursors:
-                cursor.close()
 
     def fetchone(self) -> Any:
         """The next row of the last query, or ``None``."""
@@ -194,12 +153,13 @@ class Store(Protocol):
     kind: StoreKind
     dialect: Dialect
 
-    def transaction(self, *, pipeline: bool = False) -> AbstractContextManager[Tx]:
-        """One transaction (a savepoint when nested): committed whole or rolled back.
+    def transaction(self) -> AbstractContextManager[Tx]:
+        """One transaction (a savepoint when nested): committed whole or rolled back."""
 
-        ``pipeline=True`` (PostgreSQL) sends ``BEGIN`` together with the first
-        statement and lets :meth:`Tx.batch` share one round trip; statements and
-        errors otherwise behave exactly as without it.
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run one statement as a transaction of its own and return its rows.
+
+        Inside a transaction this thread has open, it runs in that transaction.
         """
 
     def ensure_schema(self, component: str, migrations: Migrations) -> int:

@@ -9,10 +9,9 @@ missing). The password in the URL never appears in an error or a repr.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -88,38 +87,26 @@ class PostgresStore:
         return conn
 
     @contextmanager
-    def transaction(self, *, pipeline: bool = False) -> Iterator[Tx]:
-        """One transaction on this thread's connection (a savepoint when nested).
+    def transaction(self) -> Iterator[Tx]:
+        """One transaction on this thread's connection (a savepoint when nested)."""
+        conn = self._connection()
+        with conn.transaction(), conn.cursor() as cursor:
+            yield Tx(cursor, "postgresql")
 
-        ``pipeline=True`` runs an outermost transaction in psycopg pipeline mode:
-        ``BEGIN`` travels with the first statement and ``COMMIT`` is one round
-        trip. Every statement is still synced at once (row counts and errors
-        arrive where they would without it), except those of :meth:`Tx.batch`,
-        which share one round trip. Nested in another transaction it is a
-        savepoint as usual (transactions nested in it are savepoints in it).
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run one statement as a transaction of its own and return its rows.
+
+        One round trip: the connection is in autocommit mode, so PostgreSQL
+        commits the statement — every row it changed, through any function it
+        calls — or nothing. Inside a transaction this thread has open, it runs
+        in that transaction instead.
         """
         conn = self._connection()
-        active = getattr(self._local, "pipeline", None)
-        idle = conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE
-        if not pipeline or active is not None or not idle:
-            with conn.transaction(), conn.cursor() as cursor:
-                yield Tx(cursor, "postgresql", pipeline=active)
-            return
-        try:
-            with conn.pipeline() as started, conn.cursor() as cursor:
-                self._local.pipeline = started
-                cursor.execute("BEGIN")  # queued: it goes out with the first statement
-                yield Tx(cursor, "postgresql", pipeline=started)
-                cursor.execute("COMMIT")  # sent, and its error raised, as the pipeline ends
-        except BaseException:
-            if not conn.closed:
-                # Rolls back unless a failed COMMIT already did, and drops the prepared
-                # statements as psycopg does after a rollback.
-                with contextlib.suppress(self._psycopg.Error):
-                    conn.rollback()
-            raise
-        finally:
-            self._local.pipeline = None
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None or cursor.closed or cursor.connection is not conn:
+            cursor = self._local.cursor = conn.cursor()  # kept: a cursor costs a third
+        cursor.execute(sql.replace("?", "%s"), params)
+        return list(cursor.fetchall()) if cursor.description else []
 
     def ensure_schema(self, component: str, migrations: Migrations) -> int:
         """Apply ``component``'s pending migrations; an advisory lock serialises openers."""

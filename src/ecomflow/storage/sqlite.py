@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from ecomflow.errors import ConfigurationError
 from ecomflow.storage.base import (
@@ -85,12 +85,10 @@ class SqliteStore:
         return conn
 
     @contextmanager
-    def transaction(self, *, pipeline: bool = False) -> Iterator[Tx]:
+    def transaction(self) -> Iterator[Tx]:
         """A write transaction (``BEGIN IMMEDIATE``); nested, a savepoint of the outer one.
 
-        Commits when the block ends, rolls back on an exception. ``pipeline`` is
-        accepted for the :class:`~ecomflow.storage.Store` contract and changes
-        nothing: SQLite has no round trips to save.
+        Commits when the block ends, rolls back on an exception.
         """
         if self._shared_lock is None:
             yield from self._transaction(self._local)
@@ -126,6 +124,11 @@ class SqliteStore:
                 conn.commit()
         finally:
             cursor.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run one statement as a transaction of its own (or in the open one); its rows."""
+        with self.transaction() as tx:
+            return tx.execute(sql, params).fetchall()
 
     def ensure_schema(self, component: str, migrations: Migrations) -> int:
         """Apply ``component``'s pending migrations (each a list of statements); idempotent."""
