@@ -141,3 +141,22 @@ def test_one_key_from_four_threads_reserves_once(shared_url: str) -> None:
         assert len({r.id for r in results}) == 1
         assert ledger.level("MUG").reserved == 3
         assert ledger.verify().ok
+
+
+def test_a_reservation_inside_a_callers_transaction_commits_and_rolls_back_with_it(
+    ledger: StockLedger,
+) -> None:
+    ledger.receive("MUG", 3)
+    with pytest.raises(RuntimeError), ledger.store.transaction():
+        ledger.reserve("O-1", {"MUG": 2}, key="k-1")
+        with pytest.raises(InsufficientStock):  # refused inside: the caller's work goes on
+            ledger.reserve("O-2", {"MUG": 2})
+        assert ledger.level("MUG").reserved == 2
+        raise RuntimeError("the order could not be saved")
+    assert ledger.level("MUG").reserved == 0
+    assert ledger.reservation("O-1") is None
+    with ledger.store.transaction():
+        first = ledger.reserve("O-1", {"MUG": 2}, key="k-1")
+    assert ledger.reserve("O-1", {"MUG": 2}, key="k-1") == first
+    assert ledger.level("MUG").reserved == 2
+    assert ledger.verify().ok

@@ -102,5 +102,9 @@ def test_one_statement_is_a_transaction_of_its_own(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
         store.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (3, "inside"))
         assert texts(store) == ["1", "inside"]  # it joined the open transaction…
+        with pytest.raises(Exception) as duplicate:  # …as a savepoint: the outer one goes on
+            store.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (3, "again"))
+        assert store.is_retryable(duplicate.value)
+        assert texts(store) == ["1", "inside"]
         raise RuntimeError("boom")
     assert texts(store) == ["1"]  # …and was rolled back with it

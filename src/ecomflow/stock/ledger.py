@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -37,7 +38,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from uuid import uuid4
 
 from ecomflow.clock import Clock, ensure_aware, utc_now
 from ecomflow.errors import (
@@ -115,6 +115,11 @@ def _lines(lines: Mapping[str, int] | Iterable[tuple[str, int]]) -> dict[str, in
             )
         result[sku] = _positive(quantity, f"Quantity of {sku}")
     return result
+
+
+def _reservation_id() -> str:
+    """``res_`` and 16 random hex digits."""
+    return f"res_{os.urandom(8).hex()}"
 
 
 def _fingerprint(operation: str, payload: Mapping[str, Any]) -> str:
@@ -364,7 +369,7 @@ class StockLedger:
                     )
                 )
             reservation = Reservation(
-                id=f"res_{uuid4().hex[:16]}",
+                id=_reservation_id(),
                 order_id=order_id,
                 warehouse=chosen,
                 lines=tuple(
@@ -417,7 +422,7 @@ class StockLedger:
         def attempt() -> Reservation | None:
             now = self._clock()
             reservation = Reservation(
-                id=f"res_{uuid4().hex[:16]}",
+                id=_reservation_id(),
                 order_id=order_id,
                 warehouse=warehouse,
                 lines=tuple(ReservationLine(sku=s, quantity=q) for s, q in wanted.items()),

@@ -419,31 +419,36 @@ class SqlLedgerTx:
         caller then rolls back. (SQLite has no round trips to save, and
         ``BEGIN IMMEDIATE`` makes the writer alone.)
         """
-        if key is not None and not self._run(_CLAIM_KEY, _key_params(key)).rowcount:
+        run = self._run
+        if key is not None and not run(_CLAIM_KEY, _key_params(key)).rowcount:
             return False
-        if not self._run(_INSERT_RESERVATION, _reservation_params(reservation)).rowcount:
+        params = _reservation_params(reservation)
+        if not run(_INSERT_RESERVATION, params).rowcount:
             return False
-        warehouse = reservation.warehouse
-        lines = sorted(reservation.lines, key=lambda ln: ln.sku)
-        for line in lines:
-            if not self._run(
-                _RESERVE_UNITS, (line.quantity, line.sku, warehouse, line.quantity)
-            ).rowcount:
+        order_id, _, warehouse, _, _, at, _, _ = params
+        lines = sorted((line.sku, line.quantity) for line in reservation.lines)
+        for sku, quantity in lines:
+            if not run(_RESERVE_UNITS, (quantity, sku, warehouse, quantity)).rowcount:
                 return False
-        self.add_movements(
-            [
-                MovementDraft(
-                    reservation.created_at,
-                    MovementKind.RESERVATION,
-                    line.sku,
-                    warehouse,
-                    reserved=line.quantity,
-                    order_id=reservation.order_id,
-                    key=key.key if key else None,
-                )
-                for line in lines
-            ]
-        )
+        # The journal as _movement_inserts writes it, without building drafts first.
+        values: list[Any] = []
+        claimed = key.key if key is not None else None
+        for sku, quantity in lines:
+            values += (
+                at,
+                "reservation",
+                sku,
+                warehouse,
+                0,
+                quantity,
+                0,
+                0,
+                order_id,
+                claimed,
+                None,
+            )
+        rows = ", ".join(_MOVE_ROW for _ in lines)
+        run(f"INSERT INTO stock_movements ({_MOVE_COLUMNS}) VALUES {rows}", values)
         return True
 
     # -- reservations -------------------------------------------------------------------

@@ -159,7 +159,7 @@ class Store(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run one statement as a transaction of its own and return its rows.
 
-        Inside a transaction this thread has open, it runs in that transaction.
+        Inside a transaction this thread has open, it is a savepoint of it.
         """
 
     def ensure_schema(self, component: str, migrations: Migrations) -> int:

@@ -126,7 +126,7 @@ class SqliteStore:
             cursor.close()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        """Run one statement as a transaction of its own (or in the open one); its rows."""
+        """Run one statement as a transaction of its own (a savepoint in an open one)."""
         with self.transaction() as tx:
             return tx.execute(sql, params).fetchall()
 
