@@ -6,12 +6,14 @@ import ctypes
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from ecomflow.errors import IdempotencyConflict, InsufficientStock, ReservationExists
-from ecomflow.stock import Reservation, StockLedger, open_store
+from ecomflow.stock import MovementKind, Reservation, StockLedger, open_store
+from ecomflow.stock.sql import MovementDraft, SqlLedgerTx
 from ecomflow.storage import PostgresStore, SqliteStore
 from tests.stock.conftest import postgres_schema_url
 
@@ -160,3 +162,19 @@ def test_a_reservation_inside_a_callers_transaction_commits_and_rolls_back_with_
     assert ledger.reserve("O-1", {"MUG": 2}, key="k-1") == first
     assert ledger.level("MUG").reserved == 2
     assert ledger.verify().ok
+
+
+def test_a_long_journal_append_is_split_into_statements(store_url: str) -> None:
+    with open_store(store_url) as store:
+        StockLedger(store)  # the schema
+        at = datetime(2026, 11, 24, 9, tzinfo=UTC)
+        drafts = [
+            MovementDraft(at, MovementKind.RECEIPT, f"SKU-{n:04d}", "main", on_hand=1)
+            for n in range(600)  # 6,600 parameters: more than one statement should carry
+        ]
+        with store.transaction() as tx:
+            SqlLedgerTx(tx).add_movements(drafts)
+        with store.transaction() as tx:
+            moves = SqlLedgerTx(tx).movements(None, None)
+        assert [m.sku for m in moves] == [d.sku for d in drafts]
+        assert sorted(m.id for m in moves) == [m.id for m in moves]

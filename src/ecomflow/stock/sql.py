@@ -3,12 +3,15 @@
 One set of statements, written with ``?`` placeholders (:class:`~ecomflow.storage.Tx`
 translates them); the dialect differences are row locks (``FOR UPDATE``,
 ``SKIP LOCKED`` — SQLite has none and needs none, because ``BEGIN IMMEDIATE``
-already serialises writers) and the journal's id column.
+already serialises writers), the journal's id column, and the common
+reservation (:func:`reserve_at_once`), which PostgreSQL runs as one call of a
+function so that it costs one round trip.
 
 Oversell is impossible at three levels: rows are locked (PostgreSQL) or the
 writer is alone (SQLite); reservations use a conditional
-``UPDATE … WHERE on_hand - reserved >= ?``; and a ``CHECK (reserved <= on_hand)``
-constraint refuses anything that slips past both.
+``UPDATE … WHERE on_hand - reserved >= ?`` — the update is the check, and it
+locks its row; and a ``CHECK (reserved <= on_hand)`` constraint refuses
+anything that slips past both.
 """
 
 from __future__ import annotations
@@ -286,7 +289,6 @@ _UPSERT_RESERVATION = (
     "created_at = excluded.created_at, expires_at = excluded.expires_at, "
     "updated_at = excluded.updated_at"
 )
-_SAVE_RESERVATION = _UPSERT_RESERVATION
 _CLAIM_KEY = (
     "INSERT INTO stock_keys (key, operation, fingerprint, result) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (key) DO NOTHING"
@@ -480,7 +482,7 @@ class SqlLedgerTx:
 
     def save_reservation(self, reservation: Reservation) -> None:
         """Insert or replace the order's reservation."""
-        self._run(_SAVE_RESERVATION, _reservation_params(reservation))
+        self._run(_UPSERT_RESERVATION, _reservation_params(reservation))
 
     def due_reservations(self, now: datetime, limit: int) -> list[str]:
         """Order ids of active reservations expired at ``now`` (skipping rows others lock)."""
@@ -505,7 +507,7 @@ class SqlLedgerTx:
     # -- journal ------------------------------------------------------------------------
 
     def add_movements(self, drafts: Sequence[MovementDraft]) -> None:
-        """Append journal entries (one statement)."""
+        """Append journal entries, in order (one statement per 256 of them)."""
         for statement in _movement_inserts(drafts):
             self._run(*statement)
 
