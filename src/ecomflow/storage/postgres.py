@@ -42,11 +42,6 @@ def _import_psycopg() -> Any:
     return psycopg
 
 
-def _rows(cursor: Any, sql: str, params: Sequence[Any]) -> list[Any]:
-    cursor.execute(sql.replace("?", "%s"), params)
-    return list(cursor.fetchall()) if cursor.description else []
-
-
 class PostgresStore:
     """A PostgreSQL database (``postgresql://user@host:port/db[?schema=name]``)."""
 
@@ -55,6 +50,8 @@ class PostgresStore:
 
     def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
         self._psycopg = _import_psycopg()
+        self._idle = self._psycopg.pq.TransactionStatus.IDLE
+        self._tuples = self._psycopg.pq.ExecStatus.TUPLES_OK
         self.url = redact_url(url)
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
@@ -107,13 +104,18 @@ class PostgresStore:
         savepoint of that transaction, as a nested :meth:`transaction` is.
         """
         conn = self._connection()
-        if conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
+        if conn.pgconn.transaction_status != self._idle:
             with conn.transaction(), conn.cursor() as cursor:
-                return _rows(cursor, sql, params)
+                return self._rows(cursor, sql, params)
         cursor = getattr(self._local, "cursor", None)
         if cursor is None or cursor.closed or cursor.connection is not conn:
             cursor = self._local.cursor = conn.cursor()  # kept: a new one per call costs ~30 µs
-        return _rows(cursor, sql, params)
+        return self._rows(cursor, sql, params)
+
+    def _rows(self, cursor: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+        cursor.execute(sql.replace("?", "%s"), params)
+        # pgresult, not description: that builds column objects on every call.
+        return list(cursor.fetchall()) if cursor.pgresult.status == self._tuples else []
 
     def ensure_schema(self, component: str, migrations: Migrations) -> int:
         """Apply ``component``'s pending migrations; an advisory lock serialises openers."""
