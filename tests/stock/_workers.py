@@ -10,12 +10,15 @@ from ecomflow.stock import StockLedger, open_store
 HOT_SKUS = ["HOT-A", "HOT-B", "HOT-C"]
 
 
-def reserve_randomly(url: str, worker: int, orders: int, seed: int) -> dict[str, object]:
+def reserve_randomly(
+    url: str, worker: int, orders: int, seed: int, priority: tuple[str, ...] = ("main",)
+) -> dict[str, object]:
     """Reserve random multi-line orders; report what succeeded and how others failed."""
     rng = random.Random(seed * 1000 + worker)
     store = open_store(url)
-    ledger = StockLedger(store)
+    ledger = StockLedger(store, warehouse_priority=priority)
     won: dict[str, dict[str, int]] = {}
+    where: dict[str, str] = {}
     failures: dict[str, int] = {}
     try:
         for number in range(orders):
@@ -23,7 +26,7 @@ def reserve_randomly(url: str, worker: int, orders: int, seed: int) -> dict[str,
             lines = {sku: rng.randint(1, 3) for sku in skus}
             order_id = f"W{worker}-{number}"
             try:
-                ledger.reserve(order_id, lines, key=f"key-{order_id}")
+                reservation = ledger.reserve(order_id, lines, key=f"key-{order_id}")
             except InsufficientStock:
                 failures["InsufficientStock"] = failures.get("InsufficientStock", 0) + 1
             except Exception as exc:
@@ -31,6 +34,7 @@ def reserve_randomly(url: str, worker: int, orders: int, seed: int) -> dict[str,
                 failures[name] = failures.get(name, 0) + 1
             else:
                 won[order_id] = lines
+                where[order_id] = reservation.warehouse
     finally:
         store.close()
-    return {"won": won, "failures": failures}
+    return {"won": won, "where": where, "failures": failures}

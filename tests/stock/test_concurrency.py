@@ -68,3 +68,59 @@ def test_no_oversell_postgres_processes(postgres_url: str) -> None:
         assert isinstance(store, PostgresStore)
         store.drop_schema()
         store.close()
+
+
+# Two warehouses: most orders fit the first by priority (written in one go), the rest
+# go to the full algorithm, which must pick the second — both paths race together.
+SPLIT = {("HOT-A", "main"): 8, ("HOT-B", "main"): 6, ("HOT-C", "main"): 4}
+SPLIT |= {("HOT-A", "north"): 12, ("HOT-B", "north"): 9, ("HOT-C", "north"): 6}
+
+
+def _race_two_warehouses(url: str) -> None:
+    with open_store(url) as store:
+        ledger = StockLedger(store)
+        for (sku, warehouse), qty in SPLIT.items():
+            ledger.receive(sku, qty, warehouse=warehouse)
+    context = multiprocessing.get_context("spawn")
+    priority = ("main", "north")
+    with context.Pool(WORKERS) as pool:
+        results = pool.starmap(
+            reserve_randomly,
+            [(url, w, ORDERS_PER_WORKER, 11, priority) for w in range(WORKERS)],
+        )
+    reserved: Counter[tuple[str, str]] = Counter()
+    failures: Counter[str] = Counter()
+    for result in results:
+        failures.update(result["failures"])  # type: ignore[arg-type]
+        where: dict[str, str] = result["where"]  # type: ignore[assignment]
+        for order_id, lines in result["won"].items():  # type: ignore[attr-defined]
+            for sku, qty in lines.items():
+                reserved[(sku, where[order_id])] += qty
+    assert set(failures) <= {"InsufficientStock"}, failures
+    assert failures["InsufficientStock"] > 0
+    assert {wh for _, wh in reserved} == {"main", "north"}, "both paths must have run"
+    with open_store(url) as store:
+        ledger = StockLedger(store)
+        for (sku, warehouse), qty in SPLIT.items():
+            level = ledger.level(sku, warehouse)
+            assert level.reserved <= level.on_hand == qty
+            assert level.reserved == reserved[(sku, warehouse)]
+        assert ledger.verify().ok, ledger.verify()
+
+
+@pytest.mark.slow
+def test_no_oversell_sqlite_processes_two_warehouses(tmp_path: Path) -> None:
+    _race_two_warehouses(f"sqlite:///{tmp_path / 'race.db'}")
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_no_oversell_postgres_processes_two_warehouses(postgres_url: str) -> None:
+    url = postgres_schema_url(postgres_url)
+    try:
+        _race_two_warehouses(url)
+    finally:
+        store = open_store(url)
+        assert isinstance(store, PostgresStore)
+        store.drop_schema()
+        store.close()

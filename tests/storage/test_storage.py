@@ -89,3 +89,22 @@ def test_passwords_never_appear_in_errors_or_reprs() -> None:
         open_store("mysql://shop:Sup3rSecret@db/shop")
     assert "Sup3rSecret" not in str(unsupported.value)
     assert redact_url(url) == "postgresql://shop:***@127.0.0.1:1/shop"
+
+
+def test_one_statement_is_a_transaction_of_its_own(store: Store) -> None:
+    assert store.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (1, "one")) == []
+    rows = store.execute("UPDATE t_notes SET text = ? WHERE id = ? RETURNING id, text", ("1", 1))
+    assert [tuple(row) for row in rows] == [(1, "1")]
+    with pytest.raises(Exception) as info:  # the second row is a duplicate: neither stays
+        store.execute("INSERT INTO t_notes (id, text) VALUES (?, ?), (?, ?)", (2, "two", 1, "x"))
+    assert store.is_retryable(info.value)
+    assert texts(store) == ["1"]
+    with pytest.raises(RuntimeError), store.transaction():
+        store.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (3, "inside"))
+        assert texts(store) == ["1", "inside"]  # it joined the open transaction…
+        with pytest.raises(Exception) as duplicate:  # …as a savepoint: the outer one goes on
+            store.execute("INSERT INTO t_notes (id, text) VALUES (?, ?)", (3, "again"))
+        assert store.is_retryable(duplicate.value)
+        assert texts(store) == ["1", "inside"]
+        raise RuntimeError("boom")
+    assert texts(store) == ["1"]  # …and was rolled back with it

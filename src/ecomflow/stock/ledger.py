@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -37,7 +38,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from uuid import uuid4
 
 from ecomflow.clock import Clock, ensure_aware, utc_now
 from ecomflow.errors import (
@@ -65,6 +65,7 @@ from ecomflow.stock.sql import (
     LevelRow,
     MovementDraft,
     SqlLedgerTx,
+    reserve_at_once,
 )
 from ecomflow.storage import Store
 
@@ -114,6 +115,18 @@ def _lines(lines: Mapping[str, int] | Iterable[tuple[str, int]]) -> dict[str, in
             )
         result[sku] = _positive(quantity, f"Quantity of {sku}")
     return result
+
+
+def _reservation_id() -> str:
+    """``res_`` and 16 random hex digits."""
+    return f"res_{os.urandom(8).hex()}"
+
+
+def _fingerprint(operation: str, payload: Mapping[str, Any]) -> str:
+    """What an idempotency key is checked against: the operation and its arguments."""
+    return hashlib.sha256(
+        json.dumps([operation, payload], sort_keys=True, default=str).encode()
+    ).hexdigest()
 
 
 def _level(row: LevelRow | None, sku: str, warehouse: str) -> StockLevel:
@@ -180,11 +193,10 @@ class StockLedger:
         payload: Mapping[str, Any],
         result_type: type[T],
         body: Callable[[SqlLedgerTx, datetime], T],
+        fingerprint: str | None = None,
     ) -> T:
         """One idempotent operation: a repeated ``key`` returns the first result."""
-        fingerprint = hashlib.sha256(
-            json.dumps([operation, payload], sort_keys=True, default=str).encode()
-        ).hexdigest()
+        fingerprint = fingerprint or _fingerprint(operation, payload)
 
         def attempt() -> T:
             with self._tx() as tx:
@@ -357,7 +369,7 @@ class StockLedger:
                     )
                 )
             reservation = Reservation(
-                id=f"res_{uuid4().hex[:16]}",
+                id=_reservation_id(),
                 order_id=order_id,
                 warehouse=chosen,
                 lines=tuple(
@@ -379,7 +391,53 @@ class StockLedger:
             "wh": warehouse,
             "ttl": ttl.total_seconds() if ttl else None,
         }
-        return self._run("reserve", key, payload, Reservation, body)
+        fingerprint = _fingerprint("reserve", payload)
+        first = warehouse
+        if first is None and self.warehouse_priority:
+            first = self.warehouse_priority[0]
+        if first is not None:
+            done = self._reserve_at_once(order_id, wanted, first, ttl, key, fingerprint)
+            if done is not None:
+                return done
+        return self._run("reserve", key, payload, Reservation, body, fingerprint)
+
+    def _reserve_at_once(
+        self,
+        order_id: str,
+        wanted: Mapping[str, int],
+        warehouse: str,
+        ttl: timedelta | None,
+        key: str | None,
+        fingerprint: str,
+    ) -> Reservation | None:
+        """The common case at once: every line served from stock in ``warehouse``.
+
+        ``warehouse`` is the one ``reserve`` would try first, so when all of its
+        conditional updates apply the result is the one the full algorithm gives.
+        Anything else — a used key, an order that holds a reservation, a line
+        short of stock (backorders, another warehouse, ``InsufficientStock``) —
+        writes nothing and returns ``None`` for the full algorithm to decide.
+        """
+
+        def attempt() -> Reservation | None:
+            now = self._clock()
+            reservation = Reservation(
+                id=_reservation_id(),
+                order_id=order_id,
+                warehouse=warehouse,
+                lines=tuple(ReservationLine(sku=s, quantity=q) for s, q in wanted.items()),
+                state=ReservationState.ACTIVE if ttl else ReservationState.CONFIRMED,
+                created_at=now,
+                expires_at=now + ttl if ttl else None,
+                updated_at=now,
+            )
+            record = None
+            if key is not None:
+                result = reservation.model_dump_json()
+                record = IdempotencyRecord(key, "reserve", fingerprint, result)
+            return reservation if reserve_at_once(self.store, reservation, record) else None
+
+        return self._retrying(attempt)
 
     def confirm(self, order_id: str, *, key: str | None = None) -> Reservation:
         """The order was paid: its reservation no longer expires."""

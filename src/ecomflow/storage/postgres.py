@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -50,6 +50,8 @@ class PostgresStore:
 
     def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
         self._psycopg = _import_psycopg()
+        self._idle = self._psycopg.pq.TransactionStatus.IDLE
+        self._tuples = self._psycopg.pq.ExecStatus.TUPLES_OK
         self.url = redact_url(url)
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
@@ -92,6 +94,28 @@ class PostgresStore:
         conn = self._connection()
         with conn.transaction(), conn.cursor() as cursor:
             yield Tx(cursor, "postgresql")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run one statement as a transaction of its own and return its rows.
+
+        One round trip: the connection is in autocommit mode, so PostgreSQL
+        commits the statement — every row it changed, through any function it
+        calls — or nothing. Inside a transaction this thread has open, it is a
+        savepoint of that transaction, as a nested :meth:`transaction` is.
+        """
+        conn = self._connection()
+        if conn.pgconn.transaction_status != self._idle:
+            with conn.transaction(), conn.cursor() as cursor:
+                return self._rows(cursor, sql, params)
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None or cursor.closed or cursor.connection is not conn:
+            cursor = self._local.cursor = conn.cursor()  # kept: a new one per call costs ~30 µs
+        return self._rows(cursor, sql, params)
+
+    def _rows(self, cursor: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+        cursor.execute(sql.replace("?", "%s"), params)
+        # pgresult, not description: that builds column objects on every call.
+        return list(cursor.fetchall()) if cursor.pgresult.status == self._tuples else []
 
     def ensure_schema(self, component: str, migrations: Migrations) -> int:
         """Apply ``component``'s pending migrations; an advisory lock serialises openers."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from ecomflow.errors import ConfigurationError
 from ecomflow.storage.base import (
@@ -124,6 +124,11 @@ class SqliteStore:
                 conn.commit()
         finally:
             cursor.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run one statement as a transaction of its own (a savepoint in an open one)."""
+        with self.transaction() as tx:
+            return tx.execute(sql, params).fetchall()
 
     def ensure_schema(self, component: str, migrations: Migrations) -> int:
         """Apply ``component``'s pending migrations (each a list of statements); idempotent."""
