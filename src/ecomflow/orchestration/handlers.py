@@ -445,12 +445,11 @@ def send_message(core: Core, claimed: Claimed) -> None:
     message = render(
         kind,
         order,
+        shop=core.shop,
         key=claimed.row.key,
         ship_date=effect.ship_date,
         delivery_date=effect.delivery_date,
-        reasons=[
-            f.message for f in findings if f.is_error or f.code in core.check_policy.hold_codes
-        ],
+        findings=[f for f in findings if f.is_error or f.code in core.check_policy.hold_codes],
         reason=effect.delay_reason,
     )
     core.notifier.send(message)
