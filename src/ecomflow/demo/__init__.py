@@ -30,8 +30,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from ecomflow.demo.checks import Check, Evidence, read_sends, run_checks
-from ecomflow.demo.scenario import PRODUCTS, Scenario, local, plan_day
+from ecomflow.demo.checks import Check, Evidence, run_checks
+from ecomflow.demo.checks import read_sends as _read_sends
+from ecomflow.demo.scenario import PRODUCTS, Scenario, plan_day
+from ecomflow.demo.scenario import local as _local
 from ecomflow.demo.world import World
 from ecomflow.errors import ConfigurationError
 from ecomflow.http import FakeClock
@@ -147,7 +149,7 @@ def run_demo(
         _fresh(db)
     durable = durable or resume
     state.mkdir(exist_ok=True)
-    clock = FrozenClock(local(day, 7).astimezone(UTC))
+    clock = FrozenClock(_local(day, 7).astimezone(UTC))
     fake_time = FakeClock()
 
     def monotonic() -> float:  # the fake's rate window runs on the same simulated time
@@ -184,8 +186,8 @@ def _steps(world: World, scenario: Scenario) -> list[Step]:
     """The day as numbered steps, each safe to repeat (see :func:`run_demo`)."""
     day = scenario.day
     steps: list[Step] = []
-    previous, moment = local(day, 6, 59), local(day, 7)
-    while moment <= local(day, 23, 45):
+    previous, moment = _local(day, 6, 59), _local(day, 7)
+    while moment <= _local(day, 23, 45):
 
         def quarter(start: datetime = previous, end: datetime = moment) -> None:
             for event in scenario.between(start, end):
@@ -200,10 +202,10 @@ def _steps(world: World, scenario: Scenario) -> list[Step]:
     for offset in (1, 2, 3):
         business = main.calendar.add_business_days(day, offset)
         steps += [
-            (f"{business} 09:00", partial(world.step, local(business, 9))),
-            (f"{business} 12:00 collections", partial(_collect, world, local(business, 12))),
-            (f"{business} 16:00 carrier", partial(_carrier, world, local(business, 16), offset)),
-            (f"{business} 16:15", partial(world.step, local(business, 16, 15))),
+            (f"{business} 09:00", partial(world.step, _local(business, 9))),
+            (f"{business} 12:00 collections", partial(_collect, world, _local(business, 12))),
+            (f"{business} 16:00 carrier", partial(_carrier, world, _local(business, 16), offset)),
+            (f"{business} 16:15", partial(world.step, _local(business, 16, 15))),
         ]
     steps.append(("tracking checks", lambda: (main.check_exceptions(), main.poll_tracking())))
     steps.append(("last dispatch", world.dispatch))
@@ -279,7 +281,7 @@ def _finish(world: World, scenario: Scenario, lang: str) -> DemoResult:
         },
     )
     checks = run_checks(evidence)
-    sends = read_sends(world.journal)
+    sends = _read_sends(world.journal)
     messages: dict[str, int] = {}
     for send in sends:
         messages[send["kind"]] = messages.get(send["kind"], 0) + 1
