@@ -209,3 +209,71 @@ def test_rules_notify_prioritise_and_keep_the_label_for_a_person(make_shop) -> N
     claimed = shop.orchestrator.repository.claim(shop.clock(), limit=1, lease=5)
     assert claimed[0].row.order_id == "shop-14"  # the higher priority goes first
     shop.orchestrator.repository.release(claimed)
+
+
+def test_a_rule_routes_heavy_courier_orders_to_another_service(make_shop) -> None:  # type: ignore[no-untyped-def]
+    """set_service binds the label and the promise to the rule's service and its carrier."""
+    from ecomflow.rules import RuleSet
+
+    rules = RuleSet.load(
+        {
+            "rules": [
+                {
+                    "id": "heavy-by-dpd",
+                    "when": {
+                        "all": [
+                            {"field": "delivery.method", "value": "courier"},
+                            {"field": "weight", "op": ">", "value": 20},
+                        ]
+                    },
+                    "then": [{"set_service": "dpd_classic"}, {"add_tag": "heavy"}],
+                }
+            ]
+        }
+    )
+    shop: Shop = make_shop(dpd=True, rules=rules)
+    shop.order("21", paid=True, method="courier", lines={"DESK": (1, "1490.00")}, weight_kg="24")
+    shop.order("22", paid=True, method="courier", carrier="inpost")
+    shop.run()
+    heavy, light = shop.get("21"), shop.get("22")
+    assert heavy.status is OrderStatus.SHIPPED, heavy.hold_reason
+    assert heavy.shipping is not None and heavy.shipment is not None
+    assert heavy.shipping.service_id == heavy.shipment.service_id == "dpd_classic"
+    assert heavy.shipment.carrier == "dpd"
+    assert "heavy" in heavy.tags
+    assert [p.shipment.service for p in shop.dpd.parcels.values()] == ["dpd_classic"]
+    assert light.shipment is not None and light.shipment.carrier == "inpost"
+    assert shop.inpost.with_reference("shop-21") == []
+
+
+def test_request_label_false_waits_for_a_person(make_shop) -> None:  # type: ignore[no-untyped-def]
+    """A rule keeps the label back; Orchestrator.request_label queues it, once, audited."""
+    from ecomflow.rules import RuleSet
+
+    rules = RuleSet.load(
+        {
+            "rules": [
+                {
+                    "id": "check-big-orders",
+                    "when": {"field": "total", "op": ">=", "value": "1000 PLN"},
+                    "then": [{"request_label": False}, {"add_tag": "check-by-hand"}],
+                }
+            ]
+        }
+    )
+    shop: Shop = make_shop(rules=rules)
+    shop.order("31", paid=True, carrier="inpost", lines={"DESK": (1, "1490.00")})
+    shop.run()
+    order = shop.get("31")
+    assert order.status is OrderStatus.PACKED
+    assert shop.orchestrator.repository.effects("pending", kind="create_shipment") == []
+    assert shop.inpost.with_reference("shop-31") == []
+
+    assert shop.orchestrator.request_label("shop-31", actor="user:anna") is True
+    assert shop.orchestrator.request_label("shop-31", actor="user:anna") is False  # once
+    shop.run()
+    order = shop.get("31")
+    assert order.status is OrderStatus.SHIPPED
+    assert len(shop.inpost.with_reference("shop-31")) == 1
+    audit = [a for a in shop.orchestrator.repository.audit_trail() if a.actor == "user:anna"]
+    assert len(audit) == 1

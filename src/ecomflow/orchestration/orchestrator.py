@@ -427,10 +427,16 @@ class Orchestrator:
         return change(self.core, order_id, deliver)[0]
 
     def request_label(self, order_id: str, *, actor: str = "user") -> bool:
-        """Queue the label of a packed order whose rules asked for a person to decide."""
+        """Queue the label of a packed order whose rules asked for a person to decide.
+
+        ``False`` when there is nothing to decide: the order is not packed, or its
+        label was never held back or is already queued (a repeat does nothing).
+        """
 
         def request(c: Change) -> bool:
-            if c.order.status is not OrderStatus.PACKED or c.order.shipping is None:
+            order = c.order
+            waiting = "label-by-hand" in order.tags
+            if order.status is not OrderStatus.PACKED or order.shipping is None or not waiting:
                 return False
             c.order.tags.discard("label-by-hand")
             c.unit.audit(actor, "request-label", f"order {order_id}", "")
