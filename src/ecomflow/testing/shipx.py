@@ -4,7 +4,9 @@ Written from the ShipX documentation, not from ecomflow's client: it imports
 nothing from :mod:`ecomflow.adapters.inpost`, and it refuses what the docs say
 ShipX refuses — a wrong token, an unknown service, a locker shipment without an
 existing target point, a bad phone or postcode, a reference outside 3–100
-characters, an oversized parcel, cancelling a confirmed shipment. Sources are
+characters, an oversized parcel, cancelling a confirmed shipment, a shipment
+without a receiver unless it is a return (``is_return``: the organization's
+address is used), a return without the customer as its sender. Sources are
 named as in ``shared/reference/baselinker-inpost-api.md`` (ShipX-doc page ids;
 magento = InPost's Magento plugin ``InPost-Magento/smartmage_inpost``).
 
@@ -291,6 +293,20 @@ class FakeShipX(LoopbackServer):
         self.page_size = page_size
         self.services = {s: SHIPX_SERVICES[s] for s in (services or SHIPX_SERVICES)}
         self.courier_max_kg = Decimal(courier_max_kg)
+        #: The organization's own data, used when a body has no sender (or, for a
+        #: return, no receiver) — reference §2; the values are the fake's.
+        self.organization: dict[str, Any] = {
+            "company_name": f"Organization {organization_id}",
+            "email": "sklep@example.com",
+            "phone": "600000000",
+            "address": {
+                "street": "Kubkowa",
+                "building_number": "1",
+                "city": "Kraków",
+                "post_code": "30-001",
+                "country_code": "PL",
+            },
+        }
         self.shipments: dict[int, dict[str, Any]] = {}
         self.tracking: dict[str, list[dict[str, Any]]] = {}
         self.webhooks_sent: list[dict[str, Any]] = []
@@ -442,8 +458,9 @@ class FakeShipX(LoopbackServer):
                 "reference": body.get("reference"),
                 "parcels": [{"id": shipment_id * 10 + i, **p} for i, p in enumerate(parcels)],
                 "custom_attributes": body.get("custom_attributes") or {},
-                "receiver": body.get("receiver"),
-                "sender": body.get("sender"),
+                "receiver": body.get("receiver") or dict(self.organization),
+                "sender": body.get("sender") or dict(self.organization),
+                "is_return": body.get("is_return") is True,
                 "cod": body.get("cod"),
                 "insurance": body.get("insurance"),
                 "created_at": _stamp(now),
@@ -475,13 +492,28 @@ class FakeShipX(LoopbackServer):
             isinstance(reference, str) and 3 <= len(reference) <= 100
         ):
             bad("reference", "invalid_length")
+        # `receiver` is required, but not when `is_return=true`: the organization's data
+        # is used (ShipX-doc 11731061). UNCONFIRMED: that the customer who posts the
+        # return goes in `sender` (otherwise optional: the organization's data by
+        # default) — a return without one would travel from the shop to itself, so
+        # the fake refuses it and checks it as it checks a receiver.
+        is_return = body.get("is_return") is True
         receiver = body.get("receiver")
-        if not isinstance(receiver, dict):
-            bad("receiver", "required")
-            receiver = {}
-        phone = receiver.get("phone")
-        if phone is not None and not re.fullmatch(r"[0-9]{9}", str(phone)):
-            bad("receiver.phone", "invalid")  # 9 digits (magento AbstractCreate; Quick Returns)
+        parties: list[tuple[str, dict[str, Any]]] = []
+        if isinstance(receiver, dict):
+            parties.append(("receiver", receiver))
+        elif receiver is not None or not is_return:
+            bad("receiver", "required")  # and nothing inside it (``details`` is a tree)
+        if is_return:
+            sender = body.get("sender")
+            if not isinstance(sender, dict) or not sender:
+                bad("sender", "required")
+            else:
+                parties.append(("sender", sender))
+        for role, party in parties:
+            phone = party.get("phone")
+            if phone is not None and not re.fullmatch(r"[0-9]{9}", str(phone)):
+                bad(f"{role}.phone", "invalid")  # 9 digits (magento AbstractCreate)
         attributes = body.get("custom_attributes") or {}
         method = attributes.get("sending_method")
         if method is not None and method not in _SENDING_METHODS:
@@ -496,9 +528,10 @@ class FakeShipX(LoopbackServer):
             parcels = []
         if kind == "locker":
             # Locker offers need the receiver's e-mail and phone and a target point.
-            for field in ("email", "phone"):
-                if not receiver.get(field):
-                    bad(f"receiver.{field}", "required")
+            for role, party in parties:
+                for field in ("email", "phone"):
+                    if not party.get(field):
+                        bad(f"{role}.{field}", "required")
             point = attributes.get("target_point")
             found = next((p for p in POINTS if p["name"] == point), None)
             if found is None or "parcel_locker" not in found["type"]:
@@ -507,7 +540,9 @@ class FakeShipX(LoopbackServer):
                 if not isinstance(parcel, dict) or parcel.get("template") not in _TEMPLATES:
                     bad("parcels.template", "invalid")
         elif kind == "courier":
-            self._check_courier(receiver, parcels, body, bad)
+            for role, party in parties:
+                self._check_courier_party(role, party, bad)
+            self._check_courier_parcels(parcels, bad)
         if body.get("cod") is not None:
             problem = _money_problem(body["cod"])
             if problem:
@@ -521,29 +556,27 @@ class FakeShipX(LoopbackServer):
                 bad("insurance.amount", problem or "invalid")
         return details
 
-    def _check_courier(
-        self,
-        receiver: dict[str, Any],
-        parcels: list[Any],
-        body: dict[str, Any],
-        bad: Callable[[str, str], None],
+    def _check_courier_party(
+        self, role: str, party: dict[str, Any], bad: Callable[[str, str], None]
     ) -> None:
         # Courier offers need company_name and/or first+last name and the address.
-        named = receiver.get("first_name") and receiver.get("last_name")
-        if not (receiver.get("company_name") or named):
-            bad("receiver.name", "required")
-        address = receiver.get("address")
+        named = party.get("first_name") and party.get("last_name")
+        if not (party.get("company_name") or named):
+            bad(f"{role}.name", "required")
+        address = party.get("address")
         if not isinstance(address, dict):
-            bad("receiver.address", "required")
-            address = {}
+            bad(f"{role}.address", "required")
+            return
         for field in ("street", "building_number", "city", "post_code", "country_code"):
             if not address.get(field):
-                bad(f"receiver.address.{field}", "required")
+                bad(f"{role}.address.{field}", "required")
         post_code = str(address.get("post_code") or "")
         if address.get("country_code") == "PL" and not re.fullmatch(
             r"[0-9]{2}-[0-9]{3}", post_code
         ):
-            bad("receiver.address.post_code", "invalid")
+            bad(f"{role}.address.post_code", "invalid")
+
+    def _check_courier_parcels(self, parcels: list[Any], bad: Callable[[str, str], None]) -> None:
         for parcel in parcels:
             if not isinstance(parcel, dict):
                 bad("parcels", "invalid")

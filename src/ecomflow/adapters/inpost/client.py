@@ -285,6 +285,7 @@ class ShipXOperations:
             carrier=self.settings.carrier,
             sending_method=self.settings.sending_method,
             dropoff_point=self.settings.dropoff_point,
+            return_point=self.settings.return_point,
         )
         reference = body["reference"]
         if not first_attempt:

@@ -245,10 +245,15 @@ def _problem(field: str, code: str, message: str) -> Finding:
 
 
 def _receiver(
-    receiver: Address | None, spec: ServiceSpec, problems: list[Finding]
+    receiver: Address | None, spec: ServiceSpec, problems: list[Finding], role: str = "receiver"
 ) -> dict[str, Any]:
+    """The ``receiver`` body (or, with ``role="sender"``, a return's customer in that shape)."""
     if receiver is None:
-        problems.append(_problem("receiver", "missing", "the shipment needs a receiver"))
+        problems.append(
+            _problem(role, "missing", "the shipment needs a receiver")
+            if role == "receiver"
+            else _problem(role, "missing", "a return needs the customer's address (its sender)")
+        )
         return {}
     body: dict[str, Any] = {}
     first, _, last = receiver.name.strip().rpartition(" ")
@@ -263,34 +268,34 @@ def _receiver(
         body["phone"] = phone
     elif receiver.phone:
         problems.append(
-            _problem("receiver.phone", "phone", f"{receiver.phone!r} is not a Polish number")
+            _problem(f"{role}.phone", "phone", f"{receiver.phone!r} is not a Polish number")
         )
     if spec.body == "locker":
         # Locker offers need the receiver's e-mail and phone (ShipX-doc 11731061).
         if not receiver.email:
-            problems.append(_problem("receiver.email", "missing", "a locker needs the e-mail"))
+            problems.append(_problem(f"{role}.email", "missing", "a locker needs the e-mail"))
         if not receiver.phone:
-            problems.append(_problem("receiver.phone", "missing", "a locker needs the phone"))
+            problems.append(_problem(f"{role}.phone", "missing", "a locker needs the phone"))
         return body
     # Courier offers need company_name and/or first+last name, and the address (ShipX-doc 11731061).
     if not (receiver.company or "first_name" in body):
         problems.append(
             _problem(
-                "receiver.name", "missing", "a courier needs a first and last name or a company"
+                f"{role}.name", "missing", "a courier needs a first and last name or a company"
             )
         )
     parts = split_street(receiver.street)
     postcode = _postcode(receiver.postcode)
     if parts is None:
         problems.append(
-            _problem("receiver.street", "street", f"{receiver.street!r} has no building number")
+            _problem(f"{role}.street", "street", f"{receiver.street!r} has no building number")
         )
     if postcode is None:
         problems.append(
-            _problem("receiver.postcode", "postcode", f"{receiver.postcode!r} is not NN-NNN")
+            _problem(f"{role}.postcode", "postcode", f"{receiver.postcode!r} is not NN-NNN")
         )
     if not receiver.city:
-        problems.append(_problem("receiver.city", "missing", "a courier needs the city"))
+        problems.append(_problem(f"{role}.city", "missing", "a courier needs the city"))
     if parts is not None and postcode is not None:
         body["address"] = {
             "street": parts.street,
@@ -353,6 +358,7 @@ def create_payload(
     carrier: str = _SOURCE,
     sending_method: str | None = None,
     dropoff_point: str | None = None,
+    return_point: str | None = None,
 ) -> dict[str, Any]:
     """The ShipX create-shipment body (simplified mode), checked before any call.
 
@@ -360,32 +366,37 @@ def create_payload(
     :class:`ValidationFailed` naming every problem (its ``findings`` list them).
     Field names follow ShipX-doc 11731061 and InPost's Magento plugin
     (``Create/Courier.php``, ``Create/Locker.php``, ``AbstractCreate.php``).
+    A return label (``request.is_return``) is built by :func:`_return_body`;
+    ``return_point`` is the shop's locker that locker-service returns go to.
     """
     spec = resolve_service(request, offered, carrier)
     reference = wire_reference(request.reference)
     problems: list[Finding] = []
     if request.country != "PL":
         problems.append(_problem("country", "country", "InPost services here deliver in PL only"))
-    body: dict[str, Any] = {
-        "service": spec.id,
-        "reference": reference,
-        "receiver": _receiver(request.receiver, spec, problems),
-        "parcels": _parcels(request.parcels, spec, problems),
-    }
-    attributes: dict[str, Any] = {}
-    if spec.body == "locker":
-        if request.point_id:
-            attributes["target_point"] = request.point_id
-        else:
-            problems.append(
-                _problem("point_id", "missing", "a locker needs the point the customer chose")
-            )
-    if sending_method:
-        attributes["sending_method"] = sending_method
-    if dropoff_point:
-        attributes["dropoff_point"] = dropoff_point
-    if attributes:
-        body["custom_attributes"] = attributes
+    if request.is_return:
+        body = _return_body(request, spec, reference, carrier, return_point, problems)
+    else:
+        body = {
+            "service": spec.id,
+            "reference": reference,
+            "receiver": _receiver(request.receiver, spec, problems),
+            "parcels": _parcels(request.parcels, spec, problems),
+        }
+        attributes: dict[str, Any] = {}
+        if spec.body == "locker":
+            if request.point_id:
+                attributes["target_point"] = request.point_id
+            else:
+                problems.append(
+                    _problem("point_id", "missing", "a locker needs the point the customer chose")
+                )
+        if sending_method:
+            attributes["sending_method"] = sending_method
+        if dropoff_point:
+            attributes["dropoff_point"] = dropoff_point
+        if attributes:
+            body["custom_attributes"] = attributes
     if request.cod is not None:
         cod = request.cod.amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         if cod <= 0:
@@ -400,10 +411,60 @@ def create_payload(
         body["insurance"] = {"amount": amount(insured), "currency": request.cod.currency}
     if problems:
         raise ValidationFailed(
-            f"Cannot create the InPost {spec.id} shipment {reference!r}: "
-            + "; ".join(f"{p.field}: {p.message}" for p in problems),
+            f"Cannot create the InPost {spec.id} {'return ' if request.is_return else ''}"
+            f"shipment {reference!r}: " + "; ".join(f"{p.field}: {p.message}" for p in problems),
             findings=problems,
         )
+    return body
+
+
+def _return_body(
+    request: ShipmentRequest,
+    spec: ServiceSpec,
+    reference: str,
+    carrier: str,
+    return_point: str | None,
+    problems: list[Finding],
+) -> dict[str, Any]:
+    """A return label's body: ``is_return``, the customer as ``sender``, no ``receiver``.
+
+    ShipX-doc 11731061 (reference §2, "Create shipment"): ``receiver`` is not
+    required when ``is_return=true`` — the organization's own data is used, so
+    the parcel comes back to the shop. ``request.receiver`` is the customer.
+    """
+    # UNCONFIRMED: that the customer goes in ``sender``. The docs only say ``sender``
+    # is optional (the organization's data by default) and ``receiver`` is not required
+    # for a return; the customer posts the parcel, so they are sent as its sender, in
+    # the receiver's shape (shipx-php TransactionPartyForm is one shape for both).
+    # Which services accept is_return is UNCONFIRMED too (reference B2); shipx-php
+    # ``ShipmentAbstractForm`` leaves is_return out noting it "doesn't work with
+    # Paczkomaty", so a locker return needs its own target point (below) and no
+    # courier fallback is made up: the reference gives none.
+    body: dict[str, Any] = {
+        "service": spec.id,
+        "reference": reference,
+        "is_return": True,
+        "sender": _receiver(request.receiver, spec, problems, role="sender"),
+        "parcels": _parcels(request.parcels, spec, problems),
+    }
+    if spec.body == "locker":
+        # A locker service delivers to a locker (custom_attributes.target_point, required
+        # for locker services, ShipX-doc 18153492): for a return, the shop's own locker.
+        if return_point:
+            body["custom_attributes"] = {"target_point": return_point}
+        else:
+            problems.append(
+                _problem(
+                    "return_point",
+                    "missing",
+                    f"a {spec.id} return needs the shop's locker for returns: set return_point "
+                    f"in [carriers.{carrier}] of ecomflow.toml (InPostSettings.return_point)",
+                )
+            )
+    # The shop's sending_method / dropoff_point say how *its* parcels reach InPost; the
+    # customer posts a return, so they are not sent (inference: the docs say nothing).
+    if request.cod is not None:
+        problems.append(_problem("cod", "cod", "a return label carries no cash on delivery"))
     return body
 
 

@@ -56,6 +56,14 @@ class InPostSettings(CarrierSettings):
         description="The point parcels are dropped at (needed with sending_method "
         "parcel_locker, pok or courier_pok).",
     )
+    return_point: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The shop's parcel locker that return parcels of locker orders go to "
+        "(custom_attributes.target_point of an is_return shipment); unset: a return label for "
+        "a locker order is refused, naming this setting. Courier returns go to the "
+        "organization's address.",
+    )
     webhook_token: SecretStr | None = Field(
         default=None,
         description="Secret expected in the webhook URL path (ShipX does not sign webhooks).",
