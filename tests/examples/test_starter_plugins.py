@@ -201,9 +201,7 @@ adapter = "pickup"
 """,
             encoding="utf-8",
         )
-        orchestrator = Orchestrator.from_config(
-            OrchestratorConfig.from_toml(toml), clock=clock
-        )
+        orchestrator = Orchestrator.from_config(OrchestratorConfig.from_toml(toml), clock=clock)
         try:
             orchestrator.ledger.receive("MUG-RED", 10, key="opening-stock")
             order_id = shop.put(

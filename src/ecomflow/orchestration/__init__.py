@@ -6,6 +6,7 @@ from ecomflow.orchestration.config import (
     CalendarSettings,
     OrchestratorConfig,
     PipelineSettings,
+    ReturnsSettings,
     ServeSettings,
     WorkerSettings,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "RecordingEventSink",
     "RequestCorrectionInvoice",
     "RequestRefund",
+    "ReturnsSettings",
     "Router",
     "SendMessage",
     "ServeSettings",

@@ -59,6 +59,7 @@ from ecomflow._toml import read_toml
 from ecomflow.adapters.registry import AdapterInfo, get
 from ecomflow.errors import ConfigurationError, EcomflowError
 from ecomflow.notify import NotifierSettings, ShopSettings, notifier_settings
+from ecomflow.returns.models import ReturnPolicy
 from ecomflow.shipping.selection import SelectionPolicy
 from ecomflow.storage import redact_url
 
@@ -67,6 +68,7 @@ __all__ = [
     "CalendarSettings",
     "OrchestratorConfig",
     "PipelineSettings",
+    "ReturnsSettings",
     "ServeSettings",
     "WorkerSettings",
     "resolve_secrets",
@@ -127,6 +129,31 @@ class WorkerSettings(_Section):
     dispatch_limit: int = Field(default=200, ge=1, description="Effects per dispatch pass.")
 
 
+class ReturnsSettings(ReturnPolicy):
+    """Returns: the window, who pays the return label, refunds (see docs/returns.md).
+
+    The return policy's own keys (:class:`~ecomflow.returns.ReturnPolicy`), and
+    the correcting invoice's numbering series per channel.
+
+    >>> settings = ReturnsSettings(window_days=30, standard_delivery="15.00 PLN",
+    ...                            invoice_series={"allegro": "AL"})
+    >>> policy = settings.policy()
+    >>> policy.window_days, str(policy.standard_delivery), type(policy).__name__
+    (30, '15.00 PLN', 'ReturnPolicy')
+    """
+
+    invoice_series: dict[str, str] = Field(
+        default_factory=dict,
+        description="Numbering series of correcting invoices per channel, e.g. {allegro = 'AL'}.",
+    )
+
+    def policy(self) -> ReturnPolicy:
+        """The :class:`~ecomflow.returns.ReturnPolicy` these settings describe."""
+        return ReturnPolicy.model_validate(
+            {name: getattr(self, name) for name in ReturnPolicy.model_fields}
+        )
+
+
 class ServeSettings(_Section):
     """The webhook and status app (``ecomflow serve``)."""
 
@@ -166,6 +193,7 @@ class OrchestratorConfig(BaseSettings):
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    returns: ReturnsSettings = Field(default_factory=ReturnsSettings)
     shop: ShopSettings | None = Field(
         default=None, description="Shop name, sender, links (see docs/messages.md)."
     )

@@ -169,6 +169,9 @@ class RequestRefund(_Effect):
     order_id: str
     rma: str
     amount: Money
+    method: str = Field(
+        default="original_payment", description="How to pay it back (ReturnPolicy.refund_method)."
+    )
 
     @property
     def key(self) -> str:

@@ -51,6 +51,7 @@ from ecomflow.orchestration.router import Router
 from ecomflow.orders.models import HoldReason, Order
 from ecomflow.orders.status import OrderStatus
 from ecomflow.orders.tags import TagPolicy
+from ecomflow.returns.models import ReturnPolicy
 from ecomflow.rules import RuleSet
 from ecomflow.shipping.boxes import Box
 from ecomflow.shipping.catalogue import Catalogue
@@ -89,6 +90,8 @@ class Orchestrator:
         events: where refund and correction requests go (a log by default).
         shop: the shop's name, sender and links, used in every customer message.
         worker_id: names this process in leases, heartbeats and logs.
+        return_policy: the return rules of :attr:`returns` (``[returns]``).
+        invoice_series: correcting invoices' numbering series per channel.
     """
 
     def __init__(
@@ -114,6 +117,8 @@ class Orchestrator:
         shop: ShopSettings | None = None,
         clock: Clock = utc_now,
         worker_id: str | None = None,
+        return_policy: ReturnPolicy | None = None,
+        invoice_series: Mapping[str, str] | None = None,
     ) -> None:
         if repository is None:
             if store is None:
@@ -142,6 +147,8 @@ class Orchestrator:
             shop=shop,
         )
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.return_policy = return_policy or ReturnPolicy()
+        self.invoice_series = dict(invoice_series or {})
         self._warn_unroutable()
 
     # -- construction ----------------------------------------------------------------
@@ -194,6 +201,8 @@ class Orchestrator:
             events=events,
             clock=clock,
             worker_id=worker_id,
+            return_policy=config.returns.policy(),
+            invoice_series=config.returns.invoice_series,
         )
 
     def _warn_unroutable(self) -> None:
@@ -245,7 +254,7 @@ class Orchestrator:
     @cached_property
     def returns(self) -> ReturnsDesk:
         """The returns desk: RMAs in the same transactions and outbox as the orders."""
-        return ReturnsDesk(self.core)
+        return ReturnsDesk(self.core, self.return_policy, self.invoice_series)
 
     # -- intake ----------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from ecomflow.orchestration.config import OrchestratorConfig
 
 __all__ = ["config_reference"]
 
-_SECTIONS = ("calendar", "selection", "pipeline", "worker", "serve")
+_SECTIONS = ("calendar", "selection", "pipeline", "worker", "serve", "returns")
 
 
 def _type_name(annotation: Any) -> str:
@@ -63,6 +63,7 @@ def _type_name(annotation: Any) -> str:
             "date": "date",
             "time": "time",
             "datetime": "date-time",
+            "Money": "money ('15.00 PLN')",
         }.get(annotation.__name__, annotation.__name__)
     return str(annotation).replace("typing.", "")
 

@@ -115,7 +115,10 @@ class ReturnsDesk:
             if isinstance(event, RefundRequested):
                 c.queue(
                     RequestRefund(
-                        order_id=event.order_id, rma=event.rma_number, amount=event.amount
+                        order_id=event.order_id,
+                        rma=event.rma_number,
+                        amount=event.amount,
+                        method=event.method,
                     )
                 )
             else:

@@ -90,9 +90,17 @@ class ReturnPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    window_days: int = Field(default=14, ge=1)
-    channel_windows: dict[str, int] = Field(default_factory=dict)
-    excluded_skus: frozenset[str] = frozenset()
+    window_days: int = Field(
+        default=14,
+        ge=1,
+        description="Days to ask for a return, from delivery (or shipping) in the shop's zone.",
+    )
+    channel_windows: dict[str, int] = Field(
+        default_factory=dict, description="Another window on some channels, e.g. {allegro = 30}."
+    )
+    excluded_skus: frozenset[str] = Field(
+        default=frozenset(), description="SKUs that cannot be returned (e.g. made to order)."
+    )
     shop_pays_return: bool = Field(
         default=True, description="The shop buys the return label (the desk queues it)."
     )
@@ -103,7 +111,10 @@ class ReturnPolicy(BaseModel):
     standard_delivery: Money | None = Field(
         default=None, description="The cheapest standard delivery: the most shipping refunded."
     )
-    refund_method: str = "original_payment"
+    refund_method: str = Field(
+        default="original_payment",
+        description="How refunds are paid back; told to the payment system with each refund.",
+    )
     timezone: str | None = Field(
         default=None, description="The zone the window's days are counted in (IANA name)."
     )
