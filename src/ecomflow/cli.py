@@ -2,7 +2,8 @@
 
 Running a shop: ``worker`` (the whole cycle on a schedule) and ``serve`` (webhooks,
 health, metrics). Looking and acting: ``status``, ``parked``, ``retry``, ``order``,
-``release``, ``cancel``. Setting up: ``check-config``, ``migrate``, ``adapters``.
+``release``, ``cancel``; returns: ``returns list|request|receive|verify|refund|reject``
+(:mod:`ecomflow.cli_returns`). Setting up: ``check-config``, ``migrate``, ``adapters``.
 Personal data: ``anonymise``, ``export``, ``erase``. Trying it: ``demo``.
 
 Every command takes ``--config`` (default ``ecomflow.toml``, or ``$ECOMFLOW_CONFIG``);
@@ -24,6 +25,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ecomflow._version import __version__
+from ecomflow.cli_returns import returns_app
+from ecomflow.cli_returns import rma_counts_table as _rma_counts
 
 if TYPE_CHECKING:
     from ecomflow.orchestration import Orchestrator, OrchestratorConfig
@@ -48,6 +51,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 ActorOption = Annotated[str, typer.Option(help="Who does it (recorded in the audit trail).")]
 
 err = Console(stderr=True)
+
+
+app.add_typer(returns_app, name="returns")
 
 
 def _version(value: bool) -> None:
@@ -188,6 +194,8 @@ def _status(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = 
             for name, count in sorted(data["holds"].items()):
                 holds.add_row(name, str(count))
             console.print(holds)
+        if data["returns"]:
+            console.print(_rma_counts(data["returns"]))
         effects = data["effects"]
         console.print(
             f"effects: {effects['pending']} pending ({effects['due']} due, oldest "

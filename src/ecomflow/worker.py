@@ -109,6 +109,7 @@ class Worker:
 
     def _tracking(self) -> None:
         self.orchestrator.poll_tracking()
+        self.orchestrator.returns.poll()  # return parcels: sent back, received
         self.orchestrator.check_exceptions()
 
     def _report(self) -> None:
@@ -176,7 +177,7 @@ class Worker:
 
 
 def daily_report_of(orchestrator: Orchestrator) -> dict[str, Any]:
-    """The daily report's figures (orders by status, holds, outbox, intake failures)."""
+    """The daily report's figures (orders by status, holds, outbox, intake failures, returns)."""
     from ecomflow.kpi import daily_report  # noqa: PLC0415
 
     orders = orchestrator.repository.find()
@@ -185,6 +186,7 @@ def daily_report_of(orchestrator: Orchestrator) -> dict[str, Any]:
         calendar=orchestrator.calendar,
         failed_api_calls=orchestrator.counters.failed_api_calls,
     )
+    report.extra.update(orchestrator.returns.figures())
     return report.to_dict()
 
 

@@ -468,13 +468,14 @@ class Orchestrator:
         return [o for s in statuses for o in self.repository.find(status=s.value)]
 
     def status(self) -> dict[str, Any]:
-        """Counts by status and hold reason, the outbox, intake failures, cursors, workers."""
+        """Orders by status and hold reason, RMAs by status, outbox, intake failures, workers."""
         now = self.clock()
         counts = self.repository.counts()
         return {
             "at": now.isoformat(),
             "orders": counts["status"],
             "holds": counts["hold"],
+            "returns": self.returns.counts(),
             "effects": self.repository.outbox_summary(now),
             "intake_failures": len(self.repository.intake_failures()),
             "cursors": self.repository.records("cursor:"),

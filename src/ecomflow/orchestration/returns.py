@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ecomflow.errors import ConfigurationError, EcomflowError, ValidationFailed
 from ecomflow.money import Money
@@ -316,6 +316,30 @@ class ReturnsDesk:
         return returns_report(
             self.store.all(), sold, timezone=self.policy.timezone or self.core.calendar.tz
         )
+
+    def counts(self) -> dict[str, int]:
+        """RMAs by status (``Orchestrator.status()`` and ``ecomflow status`` show them)."""
+        return self.store.counts()
+
+    def figures(self) -> dict[str, Any]:
+        """The returns lines of the daily report: RMAs by status, refunds, turnaround.
+
+        ``refunded`` adds up what refunded RMAs paid back, per currency.
+        """
+        rmas = self.store.all()
+        report = returns_report(rmas, timezone=self.policy.timezone or self.core.calendar.tz)
+        refunded: dict[str, Money] = {}
+        for rma in rmas:
+            if rma.refund_total is not None:
+                total = rma.refund_total
+                before = refunded.get(total.currency)
+                refunded[total.currency] = total if before is None else before + total
+        return {
+            "RMAs by status": self.counts(),
+            "refunded": {c: str(m.rounded().amount) for c, m in sorted(refunded.items())},
+            "return turnaround (h)": report.turnaround_hours,
+            "RMAs closed without support": report.closed_without_agent,
+        }
 
     def remember_invoice(self, order_id: str, number: str) -> None:
         """Keep the number of the order's invoice or receipt, for the corrections of its returns."""

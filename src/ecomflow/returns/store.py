@@ -16,6 +16,8 @@ Every method runs in the caller's transaction when there is one.
 (True, False)
 >>> [r.number for r in rmas.all()], rmas.by_key("form-1").number
 (['RMA/1'], 'RMA/1')
+>>> rmas.counts()
+{'requested': 1}
 """
 
 from __future__ import annotations
@@ -132,6 +134,12 @@ class RmaStore:
                 [s.value for s in statuses],
             ).fetchall()
         return [Rma.model_validate_json(data) for (data,) in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many RMAs are in each status (statuses without any left out)."""
+        with self.store.transaction() as tx:
+            rows = tx.execute("SELECT status, COUNT(*) FROM ef_rmas GROUP BY status").fetchall()
+        return {str(status): int(count) for status, count in sorted(rows)}
 
     def lock_order(self, order_id: str) -> None:
         """Serialise the return steps of one order until this transaction ends.
