@@ -60,6 +60,23 @@ def test_the_day_passes_its_own_checks(clean: tuple[DemoResult, Evidence]) -> No
     assert cancelled == planned
 
 
+def test_the_day_ends_with_returns(clean: tuple[DemoResult, Evidence]) -> None:
+    result, evidence = clean
+    returns = result.figures["returns"]
+    assert returns["refused"] >= 1
+    assert returns["labels"] == len(evidence.rmas) >= 2
+    assert returns["rmas"].get("refunded", 0) >= 2
+    assert returns["written_off"] == 1
+    assert evidence.quarantined and not any(evidence.quarantined.values())
+    kinds = [e["kind"] for e in evidence.money_events]
+    assert kinds.count("request_refund") == kinds.count("request_correction") >= 2
+    assert "RMAs by status" in result.report.extra
+    assert any(story.startswith("return") for story in result.stories)
+    printed = io.StringIO()
+    result.print(Console(file=printed, width=200))
+    assert "returns: " in printed.getvalue()
+
+
 def test_the_same_seed_gives_the_same_day(
     tmp_path: Path, clean: tuple[DemoResult, Evidence]
 ) -> None:
@@ -165,6 +182,89 @@ def test_a_parked_effect_fails_its_check(clean: tuple[DemoResult, Evidence]) -> 
     assert "nothing parked for a person" in _failing(evidence)
 
 
+def _refunded(evidence: Evidence) -> Any:
+    return next(r for r in evidence.rmas if r.status.value == "refunded")
+
+
+def test_a_second_return_label_fails_its_check(clean: tuple[DemoResult, Evidence]) -> None:
+    evidence = copy.deepcopy(clean[1])
+    rma = _refunded(evidence)
+    ref = rma.number.replace("/", "-")
+    label = next(s for s in evidence.shipx_shipments.values() if s["reference"] == ref)
+    evidence.shipx_shipments[-2] = {**label, "id": -2}
+    assert "one return label per RMA (ShipX's records)" in _failing(evidence)
+
+
+def test_a_return_label_bought_as_an_outbound_shipment_fails(
+    clean: tuple[DemoResult, Evidence],
+) -> None:
+    evidence = copy.deepcopy(clean[1])
+    ref = _refunded(evidence).number.replace("/", "-")
+    label = next(s for s in evidence.shipx_shipments.values() if s["reference"] == ref)
+    label["is_return"] = False
+    assert "one return label per RMA (ShipX's records)" in _failing(evidence)
+
+
+def test_a_refund_paid_twice_fails_two_checks(clean: tuple[DemoResult, Evidence]) -> None:
+    evidence = copy.deepcopy(clean[1])
+    full = next(p for p in evidence.return_plan if p.retried)  # everything came back
+    refund = next(
+        e
+        for e in evidence.money_events
+        if e["kind"] == "request_refund" and e["order_id"] == full.order_id
+    )
+    evidence.money_events.append(dict(refund))
+    failing = _failing(evidence)
+    assert "one refund and one correction per refunded RMA (their own records)" in failing
+    assert "refunds never exceed what was paid (BaseLinker's record)" in failing
+
+
+def test_a_damaged_unit_restocked_fails_the_returns_check(
+    clean: tuple[DemoResult, Evidence],
+) -> None:
+    evidence = copy.deepcopy(clean[1])
+    damaged = next(p for p in evidence.return_plan if p.damaged)
+    [sku] = damaged.damaged
+    evidence.on_hand[sku] += 1
+    failing = _failing(evidence)
+    assert "returned units: good ones back in stock, damaged ones not" in failing
+    assert any(name.startswith("stock adds up") for name in failing)
+
+
+def test_a_retried_request_with_a_new_rma_fails(clean: tuple[DemoResult, Evidence]) -> None:
+    evidence = copy.deepcopy(clean[1])
+    retried = next(p for p in evidence.return_plan if p.retried)
+    first = next(r for r in evidence.rmas if r.key == retried.key)
+    evidence.rmas.append(first.model_copy(update={"number": "RMA/2099/01/000009"}))
+    evidence.return_records[f"demo:returns:retry:{retried.key}"] = (
+        f"{first.number} RMA/2099/01/000009"
+    )
+    assert "each return request answered once (one RMA, or a refusal)" in _failing(evidence)
+
+
+def test_a_refusal_that_opened_an_rma_fails(clean: tuple[DemoResult, Evidence]) -> None:
+    evidence = copy.deepcopy(clean[1])
+    refused = next(p for p in evidence.return_plan if p.refusal)
+    evidence.rmas.append(evidence.rmas[0].model_copy(update={"key": refused.key}))
+    assert "each return request answered once (one RMA, or a refusal)" in _failing(evidence)
+
+
+def test_refund_events_emitted_twice_fail_in_a_real_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ecomflow.orchestration import handlers
+
+    real = handlers.money_event
+
+    def twice(core: Any, claimed: Any) -> None:
+        core.events.emit(claimed.effect)
+        real(core, claimed)
+
+    monkeypatch.setitem(handlers.HANDLERS, "request_refund", twice)
+    result = run_demo(orders=20, seed=3, db=tmp_path / "d.db", console=QUIET)
+    assert "one refund and one correction per refunded RMA (their own records)" in _failed(result)
+
+
 def test_a_message_torn_by_a_crash_is_not_a_send(tmp_path: Path) -> None:
     journal = tmp_path / "j.jsonl"
     journal.write_text('{"key": "a", "kind": "shipped"}\n{"key": "b", "ki', encoding="utf-8")
@@ -191,6 +291,33 @@ def test_killed_and_resumed_the_day_ends_as_a_clean_run(tmp_path: Path) -> None:
     assert run.kills == 3
     assert run.crashed["ok"], run.crashed["checks"]
     assert run.differences == []
+
+
+def test_the_returns_steps_are_safe_to_repeat(tmp_path: Path) -> None:
+    """Done but not recorded as done (killed just then): resumed, they run again — harmlessly."""
+    from types import SimpleNamespace
+
+    from ecomflow import BusinessCalendar
+    from ecomflow.demo import _steps, plan_day
+    from ecomflow.storage import open_store
+
+    stub: Any = SimpleNamespace(calendar=BusinessCalendar())
+    world: Any = SimpleNamespace(main=stub, step=print, dispatch=print)
+    names = [name for name, _ in _steps(world, plan_day(30, 4, date(2026, 12, 23)))]
+    requested = next(i for i, name in enumerate(names) if name.endswith("returns requested"))
+    db = tmp_path / "repeat.db"
+    first = run_demo(orders=30, seed=4, db=db, console=QUIET, durable=True)
+    assert first.ok, _failed(first)
+    store = open_store(f"sqlite:///{db}")
+    with store.transaction() as tx:  # every returns step done, none recorded as done
+        tx.execute(
+            "UPDATE ef_records SET value = ? WHERE name = 'demo:step'", (str(requested - 1),)
+        )
+    store.close()
+    again = run_demo(orders=30, seed=4, db=db, console=QUIET, resume=True)
+    assert again.ok, _failed(again)
+    assert again.figures == first.figures
+    assert again.figures["returns"]["rmas"]
 
 
 # -- the command -----------------------------------------------------------------------------

@@ -86,3 +86,23 @@ def test_the_environment_overrides_a_returns_key(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("ECOMFLOW_RETURNS__WINDOW_DAYS", "100")
     config = OrchestratorConfig.from_dict({"store": "memory://", "notify": {"transport": "log"}})
     assert config.returns.policy().window_days == 100
+
+
+def test_messages_promise_the_window_the_desk_applies() -> None:
+    kubkowo = {"name": "Kubkowo", "sender_email": "sklep@kubkowo.example"}
+    base = {"store": "memory://", "notify": {"transport": "log"}, "shop": kubkowo}
+    config = OrchestratorConfig.from_dict({**base, "returns": {"window_days": 30}})
+    settings = config.shop_settings()
+    assert settings is not None
+    assert settings.return_days == 30
+    shop = Orchestrator.from_config(config, notifier=RecordingNotifier())
+    assert shop.core.shop is not None
+    assert shop.core.shop.return_days == 30
+    shop.close()
+    told = {**base, "shop": {**kubkowo, "return_days": 14}}
+    with pytest.raises(
+        ConfigurationError, match=r"shop.return_days \(14\) and returns.window_days"
+    ):
+        OrchestratorConfig.from_dict({**told, "returns": {"window_days": 30}})
+    same = OrchestratorConfig.from_dict({**told, "returns": {"window_days": 14}})
+    assert same.shop_settings() == same.shop

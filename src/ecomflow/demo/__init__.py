@@ -19,9 +19,11 @@ from what the outside world recorded; the exit code is 0 only when they pass.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from ecomflow.demo import returns as _returns
 from ecomflow.demo.checks import Check, Evidence, run_checks
 from ecomflow.demo.checks import read_sends as _read_sends
 from ecomflow.demo.scenario import PRODUCTS, Scenario, plan_day
@@ -40,6 +43,7 @@ from ecomflow.http import FakeClock
 from ecomflow.kpi import DailyReport, daily_report
 from ecomflow.notify import MessageKind, render
 from ecomflow.orders import OrderStatus
+from ecomflow.returns import RmaStatus
 from ecomflow.testing import FakeBaseLinker, FakeShipX, FrozenClock
 
 __all__ = [
@@ -94,6 +98,16 @@ class DemoResult:
         for story, count in sorted(self.stories.items()):
             stories.add_row(story, str(count))
         console.print(stories)
+        returns = self.figures.get("returns")
+        if returns:
+            rmas = ", ".join(f"{n} {status}" for status, n in returns["rmas"].items()) or "none"
+            console.print(
+                f"[bold]returns[/bold]: {returns['requested']} requests, "
+                f"{returns['refused']} refused; RMAs {rmas}; {returns['labels']} return labels "
+                f"at ShipX; {returns['refunded']} PLN refunded; "
+                f"{returns['written_off']} damaged unit(s) written off",
+                highlight=False,
+            )
         for line in self.staff:
             console.print(f"[yellow]staff[/yellow] {line}", highlight=False)
         for line in self.intake_failures:
@@ -113,9 +127,14 @@ def _paths(db: Path) -> tuple[Path, Path]:
     return db.with_name(db.name + ".messages.jsonl"), db.with_name(db.name + ".world")
 
 
+def _events(db: Path) -> Path:
+    """The journal of refund and correction events (the payment and accounting side)."""
+    return db.with_name(db.name + ".events.jsonl")
+
+
 def _fresh(db: Path) -> None:
     journal, world = _paths(db)
-    for path in (db, journal, Path(f"{db}-wal"), Path(f"{db}-shm")):
+    for path in (db, journal, _events(db), Path(f"{db}-wal"), Path(f"{db}-shm")):
         path.unlink(missing_ok=True)
     if world.exists():
         for item in world.iterdir():
@@ -162,7 +181,7 @@ def run_demo(
         if durable:
             bl.persist(state / "baselinker.pickle")
             shipx.persist(state / "shipx.pickle")
-        world = World(scenario, db, journal, clock, bl, shipx, fake_time)
+        world = World(scenario, db, journal, clock, bl, shipx, fake_time, events=_events(db))
         world.main = world.build("demo-main")
         world.second = world.build("demo-second", lease=5.0)
         if resume:  # the killed run's workers are dead: their claims come back now
@@ -207,6 +226,15 @@ def _steps(world: World, scenario: Scenario) -> list[Step]:
             (f"{business} 16:00 carrier", partial(_carrier, world, _local(business, 16), offset)),
             (f"{business} 16:15", partial(world.step, _local(business, 16, 15))),
         ]
+    first, second = (main.calendar.add_business_days(day, offset) for offset in (4, 5))
+    for when, (hour, what, action) in [
+        (first, (10, "returns requested", _returns.request_returns)),
+        (first, (16, "return parcels posted", _returns.parcels_posted)),
+        (second, (11, "return parcels arrive", _returns.parcels_arrive)),
+        (second, (14, "returns verified", _returns.verify_returns)),
+        (second, (16, "refunds", _returns.settle_returns)),
+    ]:
+        steps.append((f"{when} {hour}:00 {what}", partial(action, world, _local(when, hour))))
     steps.append(("tracking checks", lambda: (main.check_exceptions(), main.poll_tracking())))
     steps.append(("last dispatch", world.dispatch))
     return steps
@@ -279,6 +307,11 @@ def _finish(world: World, scenario: Scenario, lang: str) -> DemoResult:
             and o.shipment.carrier == "shop"
             and o.status is OrderStatus.DELIVERED
         },
+        rmas=main.returns.rmas(),
+        return_plan=_returns.returns_plan(world),
+        money_events=_read_sends(_events(world.db)),
+        return_records=main.repository.records("demo:returns:"),
+        quarantined={sku: level.quarantined for sku, level in levels.items()},
     )
     checks = run_checks(evidence)
     sends = _read_sends(world.journal)
@@ -299,10 +332,13 @@ def _finish(world: World, scenario: Scenario, lang: str) -> DemoResult:
     report.extra["parked effects"] = status["effects"]["parked"]
     report.extra["intake failures (open)"] = status["intake_failures"]
     report.extra["webhooks applied"] = world.webhooks_applied
+    report.extra.update(main.returns.figures())
     stories: dict[str, int] = {}
     for planned in scenario.orders:
         for story in planned.story:
             stories[story] = stories.get(story, 0) + 1
+    for planned_return in evidence.return_plan:
+        stories[planned_return.story] = stories.get(planned_return.story, 0) + 1
     return DemoResult(
         report=report,
         checks=checks,
@@ -329,8 +365,25 @@ def _finish(world: World, scenario: Scenario, lang: str) -> DemoResult:
             "lead_time_hours": report.lead_time_hours,
             "parked": status["effects"]["parked"],
             "on_hand": {sku: level.on_hand for sku, level in sorted(levels.items())},
+            "returns": _returns_figures(evidence),
         },
     )
+
+
+def _returns_figures(evidence: Evidence) -> dict[str, Any]:
+    """The returns in the demo's figures (compared after crashes) and its summary line."""
+    refunded = sum(
+        (Decimal(e["amount"]) for e in evidence.money_events if e["kind"] == "request_refund"),
+        Decimal(0),
+    )
+    return {
+        "requested": len(evidence.return_plan),
+        "refused": sum(1 for p in evidence.return_plan if p.refusal),
+        "rmas": dict(sorted(Counter(r.status.value for r in evidence.rmas).items())),
+        "labels": sum(1 for s in evidence.shipx_shipments.values() if s.get("is_return")),
+        "refunded": str(refunded.quantize(Decimal("0.01"))),
+        "written_off": sum(sum(p.damaged.values()) for p in evidence.return_plan),
+    }
 
 
 def _restocked(scenario: Scenario) -> dict[str, int]:
@@ -358,6 +411,26 @@ def _samples(main: Any, sends: list[dict[str, Any]], lang: str) -> list[str]:
             ship_date=plan.ship_date if plan else None,
             delivery_date=plan.promised_delivery if plan else None,
             point=order.delivery.point_id,
+            **_return_details(main, sent["key"], lang),
         )
         samples.append(str(message))
     return samples
+
+
+def _return_details(main: Any, key: str, lang: str) -> dict[str, Any]:
+    """A return message's RMA, status and label (its key: ``msg:return_update:<o>:<rma>:<s>``)."""
+    parts = key.split(":")
+    if parts[:2] != ["msg", MessageKind.RETURN_UPDATE.value] or len(parts) != 5:
+        return {}
+    rma = main.returns.store.get(parts[3])
+    if rma is None:
+        return {}
+    status = RmaStatus(parts[4])
+    opening = status is RmaStatus.REQUESTED
+    return {
+        "rma": rma.number,
+        "rma_status": status.label(lang),
+        "return_steps": opening,
+        "return_code": rma.return_tracking_number if opening else None,
+        "return_url": rma.return_tracking_url if opening else None,
+    }

@@ -18,9 +18,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ecomflow.demo.returns import PlannedReturn
 from ecomflow.orders.delivery import DeliveryMap
 from ecomflow.orders.models import Order
 from ecomflow.orders.status import OrderStatus
+from ecomflow.returns.models import Rma, RmaStatus
 
 __all__ = ["Check", "Evidence", "read_sends", "run_checks"]
 
@@ -61,6 +63,11 @@ class Evidence:
     pending_labels: set[str] = field(default_factory=set)
     collected: set[str] = field(default_factory=set)
     parked: dict[str, str] = field(default_factory=dict)
+    rmas: list[Rma] = field(default_factory=list)
+    return_plan: list[PlannedReturn] = field(default_factory=list)
+    money_events: list[dict[str, Any]] = field(default_factory=list)
+    return_records: dict[str, str] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
 
 
 def read_sends(journal: Path) -> list[dict[str, Any]]:
@@ -223,8 +230,8 @@ def cancelled_orders_have_no_live_label(e: Evidence) -> Check:
     return _check("no cancelled order ships with a live label", problems)
 
 
-def stock_adds_up(e: Evidence) -> Check:
-    """On hand = received − units whose parcels left, by arithmetic outside the ledger."""
+def _left(e: Evidence) -> Counter[str]:
+    """Units whose parcels left the warehouse (the carrier's records, the shop's counter)."""
     left: Counter[str] = Counter()
     for order in e.orders:
         ref = order.shipment
@@ -242,14 +249,158 @@ def stock_adds_up(e: Evidence) -> Check:
             gone = order.status.is_shipped  # no pickup signal: it leaves with the label
         if gone:
             left.update(order.quantities())
+    return left
+
+
+def _came_back(e: Evidence) -> tuple[Counter[str], Counter[str]]:
+    """(good, damaged) units of the return parcels ShipX delivered to the shop.
+
+    What each parcel held is what the customer asked to return (the plan);
+    whether it arrived is the carrier's record; which units were damaged is
+    what the warehouse found (the plan again) — never the ledger's word.
+    """
+    labels = {s["reference"]: s for s in e.shipx_shipments.values() if s.get("is_return")}
+    numbers = {rma.key: rma.number for rma in e.rmas}
+    good: Counter[str] = Counter()
+    damaged: Counter[str] = Counter()
+    for planned in e.return_plan:
+        number = numbers.get(planned.key)
+        label = labels.get(number.replace("/", "-")) if number else None
+        if planned.refusal or label is None or label.get("status") != "delivered":
+            continue
+        for sku, quantity in planned.lines.items():
+            broken = planned.damaged.get(sku, 0)
+            good[sku] += quantity - broken
+            damaged[sku] += broken
+    return good, damaged
+
+
+def stock_adds_up(e: Evidence) -> Check:
+    """On hand = received − units whose parcels left + good returned units, outside the ledger."""
+    left = _left(e)
+    good, _ = _came_back(e)
     problems = []
     for sku, received in sorted(e.received.items()):
-        expected = received - left[sku]
+        expected = received - left[sku] + good[sku]
         if e.on_hand.get(sku, 0) != expected:
             problems.append(f"{sku}: on hand {e.on_hand.get(sku, 0)}, expected {expected}")
         if e.reserved.get(sku, 0) > e.on_hand.get(sku, 0):
             problems.append(f"{sku}: reserved {e.reserved[sku]} > on hand")
-    return _check("stock adds up: received − shipped = on hand, never oversold", problems)
+    return _check(
+        "stock adds up: received − shipped + restocked returns = on hand, never oversold",
+        problems,
+    )
+
+
+def returned_units_restocked(e: Evidence) -> Check:
+    """Good returned units are back on hand, damaged ones are not, none wait in quarantine."""
+    left = _left(e)
+    good, damaged = _came_back(e)
+    problems = []
+    for sku in sorted(set(good) | set(damaged)):
+        back = e.on_hand.get(sku, 0) - (e.received.get(sku, 0) - left[sku])
+        if back != good[sku]:
+            problems.append(
+                f"{sku}: {back} returned units back on hand, expected {good[sku]} "
+                f"({damaged[sku]} damaged)"
+            )
+    for sku, units in sorted(e.quarantined.items()):
+        if units:
+            problems.append(f"{sku}: {units} units still in quarantine")
+    return _check("returned units: good ones back in stock, damaged ones not", problems)
+
+
+def _return_ref(rma: Rma) -> str:
+    return rma.number.replace("/", "-")
+
+
+def one_return_label_per_rma(e: Evidence) -> Check:
+    """ShipX holds exactly one return label (``is_return``) per RMA, and none for no RMA."""
+    problems = []
+    by_ref: dict[str, list[dict[str, Any]]] = {}
+    for shipment in e.shipx_shipments.values():
+        by_ref.setdefault(shipment["reference"], []).append(shipment)
+    for rma in e.rmas:
+        found = by_ref.get(_return_ref(rma), [])
+        if len(found) != 1:
+            problems.append(f"{rma.number}: {len(found)} return labels at ShipX")
+        elif found[0].get("is_return") is not True:
+            problems.append(f"{rma.number}: its label at ShipX is not a return (is_return)")
+        elif rma.return_shipment_id != str(found[0]["id"]):
+            problems.append(f"{rma.number}: linked to {rma.return_shipment_id}, ShipX has one")
+    known = {_return_ref(rma) for rma in e.rmas}
+    for shipment in e.shipx_shipments.values():
+        if shipment.get("is_return") and shipment["reference"] not in known:
+            problems.append(f"{shipment['reference']}: a return label at ShipX for no RMA")
+    return _check("one return label per RMA (ShipX's records)", problems)
+
+
+def return_requests_answered_once(e: Evidence) -> Check:
+    """One RMA per request (a form posted twice gives the first); refused ones open none."""
+    problems = []
+    keys = Counter(rma.key for rma in e.rmas)
+    for planned in e.return_plan:
+        refused = e.return_records.get(f"demo:returns:refused:{planned.key}")
+        if planned.refusal:
+            if keys[planned.key]:
+                problems.append(f"{planned.order_id}: {planned.refusal} expected, an RMA opened")
+            elif refused != planned.refusal:
+                problems.append(f"{planned.order_id}: refused {refused}, not {planned.refusal}")
+            continue
+        if keys[planned.key] != 1:
+            problems.append(f"{planned.order_id}: {keys[planned.key]} RMAs for {planned.key}")
+        if planned.retried:
+            numbers = e.return_records.get(f"demo:returns:retry:{planned.key}", "").split()
+            if len(numbers) != 2 or numbers[0] != numbers[1]:
+                problems.append(f"{planned.key} posted twice gave {numbers or 'nothing'}")
+    return _check("each return request answered once (one RMA, or a refusal)", problems)
+
+
+def one_refund_per_refunded_rma(e: Evidence) -> Check:
+    """Payment and accounting got one refund and one correction per refunded RMA, no others."""
+    counts = Counter((event["kind"], event["rma"]) for event in e.money_events)
+    refunded = {rma.number: rma for rma in e.rmas if rma.status is RmaStatus.REFUNDED}
+    problems = []
+    for number, rma in sorted(refunded.items()):
+        for kind in ("request_refund", "request_correction"):
+            if counts[(kind, number)] != 1:
+                problems.append(f"{number}: {counts[(kind, number)]} × {kind}")
+        paid_back = [
+            Decimal(ev["amount"])
+            for ev in e.money_events
+            if ev["rma"] == number and ev["kind"] == "request_refund"
+        ]
+        if rma.refund_total is not None and paid_back[:1] != [rma.refund_total.amount]:
+            problems.append(f"{number}: refund events {paid_back}, the RMA {rma.refund_total}")
+    for (kind, number), n in sorted(counts.items()):
+        if number not in refunded:
+            problems.append(f"{kind} × {n} for {number}, which is not refunded")
+    return _check("one refund and one correction per refunded RMA (their own records)", problems)
+
+
+def refunds_within_paid(e: Evidence) -> Check:
+    """No order's refunds add up to more than the customer paid (BaseLinker's record)."""
+    refunds: dict[str, Decimal] = {}
+    for event in e.money_events:
+        if event["kind"] == "request_refund":
+            amount = Decimal(event["amount"])
+            refunds[event["order_id"]] = refunds.get(event["order_id"], Decimal(0)) + amount
+    by_id = {o.id: o for o in e.orders}
+    problems = []
+    for order_id, refunded in sorted(refunds.items()):
+        order = by_id.get(order_id)
+        raw = e.baselinker_orders.get(int(order.channel_order_id)) if order else None
+        if raw is None:
+            problems.append(f"{order_id}: refunded {refunded}, no such order at BaseLinker")
+            continue
+        total = sum(
+            (Decimal(str(p["price_brutto"])) * int(p["quantity"]) for p in raw["products"]),
+            Decimal(0),
+        ) + Decimal(str(raw.get("delivery_price") or 0))
+        paid = total if raw.get("payment_method_cod") == "1" else Decimal(str(raw["payment_done"]))
+        if refunded > min(paid, total):
+            problems.append(f"{order_id}: refunded {refunded}, paid {min(paid, total)}")
+    return _check("refunds never exceed what was paid (BaseLinker's record)", problems)
 
 
 def nothing_parked(e: Evidence) -> Check:
@@ -271,5 +422,10 @@ def run_checks(evidence: Evidence) -> list[Check]:
         no_order_waits_without_reason(evidence),
         cancelled_orders_have_no_live_label(evidence),
         stock_adds_up(evidence),
+        one_return_label_per_rma(evidence),
+        return_requests_answered_once(evidence),
+        one_refund_per_refunded_rma(evidence),
+        refunds_within_paid(evidence),
+        returned_units_restocked(evidence),
         nothing_parked(evidence),
     ]

@@ -100,6 +100,7 @@ class Scenario:
     day: date
     orders: list[PlannedOrder]
     events: list[WorldEvent]
+    seed: int = 0
 
     def between(self, start: datetime, end: datetime) -> list[WorldEvent]:
         """Events with ``start < at <= end``, in time order."""
@@ -251,4 +252,4 @@ def plan_day(orders: int, seed: int, day: date) -> Scenario:
         planned.append(order)
     events.append(WorldEvent(local(day, 14), "restock", 0, {"skus": dict.fromkeys(SCARCE, 20)}))
     events.sort(key=lambda e: (e.at, e.kind != "arrive", e.number))
-    return Scenario(day, planned, events)
+    return Scenario(day, planned, events, seed)

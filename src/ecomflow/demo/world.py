@@ -4,7 +4,8 @@ The Orchestrator is built the way a shop builds it — from an ``ecomflow.toml``
 (here a dict) naming its adapters: BaseLinker as the channel, InPost ShipX and
 the built-in pickup desk as carriers. Customer messages go to a journal file
 that records every send (repeats included), so the checks count what
-customers really received.
+customers really received; refunds and correcting invoices go to an event
+journal, the payment and accounting systems' own record.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ecomflow.demo.returns import EventJournal
 from ecomflow.demo.scenario import PRODUCTS, Scenario, WorldEvent
 from ecomflow.http import FakeClock, RetryPolicy
 from ecomflow.notify import JournalNotifier
@@ -80,6 +82,7 @@ class World:
     second: Orchestrator | None = None
     received: dict[str, int] = field(default_factory=dict)
     webhooks_applied: int = 0
+    events: Path | None = None
 
     # -- configuration ----------------------------------------------------------------
 
@@ -91,6 +94,7 @@ class World:
                 "shop": SHOP,
                 "notify": {"transport": "log"},
                 "pipeline": {"confirm_poll_seconds": 60},
+                "returns": {"window_days": 30, "invoice_series": {"baselinker": "KOR"}},
                 "channels": {
                     "baselinker": {
                         "adapter": "baselinker",
@@ -108,6 +112,8 @@ class World:
                         "organization_id": self.shipx.organization_id,
                         "url": self.shipx.url,
                         "webhook_token": WEBHOOK_TOKEN,
+                        # The shop's locker for returns of locker orders (target_point).
+                        "return_point": "KRA112",
                     },
                     "shop": {"adapter": "pickup", "shop_name": "Kubkowo, ul. Kubkowa 1"},
                 },
@@ -125,6 +131,7 @@ class World:
         orchestrator = Orchestrator.from_config(
             config,
             notifier=JournalNotifier(self.journal),
+            events=EventJournal(self.events) if self.events is not None else None,
             clock=self.clock,
             worker_id=worker_id,
         )

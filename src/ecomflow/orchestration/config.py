@@ -247,6 +247,8 @@ class OrchestratorConfig(BaseSettings):
             tables = getattr(config, kind) if config is not None else resolved.get(kind)
             if isinstance(tables, Mapping):
                 problems += _adapter_configs(kind, tables)[1]
+        if config is not None:
+            problems += config._window_problems()
         notify = config.notify if config is not None else resolved.get("notify")
         if notify is None:
             problems.append(
@@ -261,6 +263,35 @@ class OrchestratorConfig(BaseSettings):
         if problems or config is None:
             raise _problems(where, problems)
         return config
+
+    def _window_problems(self) -> list[str]:
+        shop, returns = self.shop, self.returns
+        if (
+            shop is not None
+            and "return_days" in shop.model_fields_set
+            and "window_days" in returns.model_fields_set
+            and shop.return_days != returns.window_days
+        ):
+            return [
+                f"shop.return_days ({shop.return_days}) and returns.window_days "
+                f"({returns.window_days}) differ: customers would be told another return "
+                "window than the returns desk applies; set returns.window_days only"
+            ]
+        return []
+
+    def shop_settings(self) -> ShopSettings | None:
+        """``[shop]``, its ``return_days`` (what messages promise) = ``[returns] window_days``.
+
+        >>> config = OrchestratorConfig.from_dict({
+        ...     "store": "memory://", "notify": {"transport": "log"}, "returns": {"window_days": 30},
+        ...     "shop": {"name": "Kubkowo", "sender_email": "sklep@kubkowo.example"}})
+        >>> config.shop_settings().return_days
+        30
+        """
+        shop = self.shop
+        if shop is None or "return_days" in shop.model_fields_set:
+            return shop
+        return shop.model_copy(update={"return_days": self.returns.window_days})
 
     def notifier_settings(self) -> NotifierSettings:
         """The validated ``[notify]`` settings."""

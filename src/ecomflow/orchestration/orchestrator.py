@@ -197,7 +197,7 @@ class Orchestrator:
             products=Products.from_toml(config.products) if config.products else None,
             boxes=load_boxes(config.boxes) if config.boxes else None,
             notifier=notifier or build_notifier(config.notifier_settings()),
-            shop=config.shop,
+            shop=config.shop_settings(),
             events=events,
             clock=clock,
             worker_id=worker_id,
