@@ -457,8 +457,9 @@ def _return_body(
                 _problem(
                     "return_point",
                     "missing",
-                    f"a {spec.id} return needs the shop's locker for returns: set return_point "
-                    f"in [carriers.{carrier}] of ecomflow.toml (InPostSettings.return_point)",
+                    f"a return by {spec.id} needs the shop's locker for returns: set "
+                    f"return_point in [carriers.{carrier}] of ecomflow.toml "
+                    "(InPostSettings.return_point)",
                 )
             )
     # The shop's sending_method / dropoff_point say how *its* parcels reach InPost; the
