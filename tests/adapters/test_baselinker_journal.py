@@ -114,6 +114,45 @@ def test_ecomflow_s_own_status_writes_are_not_read_back(
     assert fake.calls["getOrders"] == 2
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_workers_sharing_notes_skip_each_other_s_echoes(
+    fake: FakeBaseLinker,
+    clock: FrozenClock,
+    backend: str,
+    tmp_path: Any,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Worker A writes the statuses, worker B reads the journal: no read of A's echoes.
+
+    Without shared notes B would read every order A wrote (one getOrders each).
+    """
+    from ecomflow.orchestration.notes import StoreNotes
+    from ecomflow.storage import open_store
+
+    from ..stock.conftest import postgres_schema_url
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'notes.db'}"
+    else:
+        url = postgres_schema_url(request.getfixturevalue("postgres_url"))
+    store_a, store_b = open_store(url), open_store(url)  # two processes' connections
+    worker_a, worker_b = client_for(fake, clock), client_for(fake, clock)
+    worker_a.keep_notes_in(StoreNotes(store_a, "channels:shop", clock=clock))
+    worker_b.keep_notes_in(StoreNotes(store_b, "channels:shop", clock=clock))
+    ids = seed(fake, 5)
+    first = worker_b.fetch_orders(None)
+    orders = {int(o.channel_order_id): o for o in first.orders}
+    worker_a.write_status(orders[ids[0]], OrderStatus.SHIPPED)
+    worker_a.write_statuses([StatusChange(orders[i], OrderStatus.PACKED) for i in ids[1:4]])
+    fake.cancel(ids[4])  # a person's change is still read
+    fake.reset_counters()
+    again = worker_b.fetch_orders(first.cursor)
+    assert [int(o.channel_order_id) for o in again.orders] == [ids[4]]
+    assert fake.calls["getOrders"] == 2
+    store_a.close()
+    store_b.close()
+
+
 def test_split_and_merge_read_the_other_order_too(
     fake: FakeBaseLinker, clock: FrozenClock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -252,7 +291,7 @@ def test_the_async_twin_sees_changes_the_same_way(fake: FakeBaseLinker, clock: F
 
 
 def test_to_reread_skips_one_own_write_per_event() -> None:
-    own = {7: 1005}
+    own = {"7": "1005"}
     logs = [BLLog(id=1, order_id=7, log_type=18, object_id=1005)]
     assert to_reread(logs, own) == {} and own == {}
     again = [BLLog(id=2, order_id=7, log_type=18, object_id=1005, date=9)]

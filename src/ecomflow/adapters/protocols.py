@@ -39,7 +39,7 @@ Rules every implementation keeps (the conformance kits in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
@@ -62,6 +62,7 @@ __all__ = [
     "AsyncTrackingSource",
     "BulkStatusWriter",
     "IntakeFailure",
+    "KeepsNotes",
     "OrderBatch",
     "OrderEvent",
     "OrderSource",
@@ -301,6 +302,22 @@ class WebhookSource(Protocol):
         trusted; :class:`~ecomflow.errors.MappingError` when it is malformed;
         ``[]`` for a ping or a topic the adapter ignores.
         """
+        ...
+
+
+@runtime_checkable
+class KeepsNotes(Protocol):
+    """An adapter that remembers small facts between calls (an optional hook).
+
+    BaseLinker, for one, notes the statuses it wrote so that their echo in the
+    order journal costs no second read. Alone, an adapter keeps its notes in
+    memory; the Orchestrator hands it a mapping kept in the store
+    (:class:`~ecomflow.orchestration.notes.StoreNotes`), shared by every worker
+    and kept across restarts. Keys and values are strings; entries may expire.
+    """
+
+    def keep_notes_in(self, notes: MutableMapping[str, str]) -> None:
+        """Keep notes in ``notes`` from now on (sync and async twins share one)."""
         ...
 
 

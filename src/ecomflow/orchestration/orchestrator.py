@@ -27,6 +27,7 @@ from typing import Any
 
 from ecomflow.adapters.protocols import (
     IntakeFailure,
+    KeepsNotes,
     OrderSource,
     ShipmentProvider,
     WebhookRequest,
@@ -44,6 +45,7 @@ from ecomflow.orchestration.dispatch import DispatchReport, dispatch
 from ecomflow.orchestration.effects import PublishStock
 from ecomflow.orchestration.events import EventSink, LogEventSink
 from ecomflow.orchestration.intake import SyncReport
+from ecomflow.orchestration.notes import StoreNotes
 from ecomflow.orchestration.pipeline import advance, schedule_label
 from ecomflow.orchestration.repository import EffectRow, OrderRepository
 from ecomflow.orchestration.returns import ReturnsDesk
@@ -149,7 +151,16 @@ class Orchestrator:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.return_policy = return_policy or ReturnPolicy()
         self.invoice_series = dict(invoice_series or {})
+        self._share_notes()
         self._warn_unroutable()
+
+    def _share_notes(self) -> None:
+        """Adapters that keep notes keep them in the store, shared by every worker."""
+        router, store = self.core.router, self.core.repository.store
+        for kind, adapters in (("channels", router.channels), ("carriers", router.carriers)):
+            for name, adapter in adapters.items():
+                if isinstance(adapter, KeepsNotes):
+                    adapter.keep_notes_in(StoreNotes(store, f"{kind}:{name}", clock=self.clock))
 
     # -- construction ----------------------------------------------------------------
 

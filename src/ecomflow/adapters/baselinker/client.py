@@ -30,7 +30,7 @@ import binascii
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -186,7 +186,7 @@ class BaseLinkerOperations:
     _status_names: dict[int, str] | None
     _skus: dict[str, list[str]] | None
     _skus_at: float
-    _own_writes: Bounded[int, int]
+    _own_writes: MutableMapping[str, str]
     _sent: Bounded[int, bytes]
     _recent: RecentOrders
 
@@ -206,7 +206,7 @@ class BaseLinkerOperations:
         self._status_names = None
         self._skus = None
         self._skus_at = 0.0
-        self._own_writes = Bounded(10_000)
+        self._own_writes = Bounded(10_000)  # the Orchestrator's shared notes replace it
         self._sent = Bounded(50_000)
         self._recent = RecentOrders()
         return {
@@ -214,6 +214,14 @@ class BaseLinkerOperations:
             "secrets": (token,),
             "timeout": settings.timeout,
         }
+
+    def keep_notes_in(self, notes: MutableMapping[str, str]) -> None:
+        """``KeepsNotes``: note the statuses written here in ``notes`` (the store's).
+
+        With several workers the one that reads the journal is often not the one
+        that wrote the status; shared notes let it skip the echo all the same.
+        """
+        self._own_writes = notes
 
     # -- the wire ------------------------------------------------------------------------
 
@@ -548,7 +556,7 @@ class BaseLinkerOperations:
         order_id = bl_order_id(order.channel_order_id)
         status_id = yield from self._status_id(name)
         yield self._call("setOrderStatus", {"order_id": order_id, "status_id": status_id})
-        self._own_writes[order_id] = status_id
+        self._own_writes[str(order_id)] = str(status_id)
 
     @operation
     def write_statuses(self, changes: Sequence[StatusChange]) -> Flow[StatusWriteResult]:
@@ -600,8 +608,7 @@ class BaseLinkerOperations:
                     result.failed.update({key: str(error) for key, _ in chunk})
                     continue
                 result.written += [key for key, _ in chunk]
-                for order_id in ids:
-                    self._own_writes[order_id] = status_id
+                self._own_writes.update({str(order_id): str(status_id) for order_id in ids})
         return result
 
     def _write_one_by_one(
@@ -618,7 +625,7 @@ class BaseLinkerOperations:
                 result.failed[key] = str(error)
                 continue
             result.written.append(key)
-            self._own_writes[order_id] = status_id
+            self._own_writes[str(order_id)] = str(status_id)
         return None
 
     # -- packages ------------------------------------------------------------------------

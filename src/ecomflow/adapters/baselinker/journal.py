@@ -33,7 +33,7 @@ type   event                         action
 >>> logs = [BLLog(id=1, order_id=7, log_type=1), BLLog(id=2, order_id=7, log_type=3, date=50),
 ...         BLLog(id=3, order_id=8, log_type=18, object_id=1005, date=60),
 ...         BLLog(id=4, order_id=9, log_type=6, object_id=10, date=70)]
->>> to_reread(logs, own_writes={8: 1005})
+>>> to_reread(logs, own_writes={"8": "1005"})
 {7: 50, 9: 70, 10: 70}
 """
 
@@ -131,10 +131,11 @@ _OTHER_ORDER = frozenset({LogType.MERGED, LogType.SPLIT, LogType.ORDER_COPIED})
 WANTED_TYPES = tuple(t for t in range(1, 51) if t not in IGNORED)
 
 
-def to_reread(logs: Iterable[BLLog], own_writes: MutableMapping[int, int]) -> dict[int, int]:
+def to_reread(logs: Iterable[BLLog], own_writes: MutableMapping[str, str]) -> dict[int, int]:
     """Order id → date of its latest event, for every order the events say to read again.
 
-    ``own_writes`` maps order id → the status id ecomflow itself set last; the
+    ``own_writes`` maps order id → the status id ecomflow itself set last (as
+    text: it may be notes kept in the store, shared by the workers); the
     status-change event of such a write is skipped once (and forgotten).
     """
     wanted: dict[int, int] = {}
@@ -147,8 +148,10 @@ def to_reread(logs: Iterable[BLLog], own_writes: MutableMapping[int, int]) -> di
         kind = log.log_type
         if kind in IGNORED:
             continue
-        if kind == LogType.STATUS_CHANGED and own_writes.get(log.order_id) == log.object_id:
-            del own_writes[log.order_id]
+        if kind == LogType.STATUS_CHANGED and own_writes.get(str(log.order_id)) == str(
+            log.object_id
+        ):
+            own_writes.pop(str(log.order_id), None)  # another worker may have taken it
             continue
         if kind != LogType.ORDER_COPIED:
             want(log.order_id, log.date)
