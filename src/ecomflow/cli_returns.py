@@ -129,7 +129,7 @@ def rma_counts_table(counts: dict[str, int]) -> Table:
 
 
 @returns_app.command("list")
-def list_rmas(
+def _list(
     order: Annotated[str | None, typer.Option("--order", help="Only this order's RMAs.")] = None,
     status: Annotated[
         str | None, typer.Option("--status", help="Only RMAs in this status, e.g. received.")
@@ -179,7 +179,7 @@ def list_rmas(
 
 
 @returns_app.command("request")
-def request(
+def _request(
     order_id: Annotated[str, typer.Argument(help="The order, e.g. shop-1001.")],
     units: Annotated[list[str], typer.Argument(help="What comes back: SKU=QUANTITY …")],
     reason: Annotated[
@@ -245,7 +245,7 @@ def _step(
 
 
 @returns_app.command("receive")
-def receive(
+def _receive(
     number: RmaArgument,
     config: ConfigOption = Path("ecomflow.toml"),
     as_json: JsonOption = False,
@@ -255,7 +255,7 @@ def receive(
 
 
 @returns_app.command("verify")
-def verify(
+def _verify(
     number: RmaArgument,
     reject_line: Annotated[
         list[str] | None,
@@ -300,7 +300,7 @@ def _outcomes(rma: Rma, rejected: dict[str, int]) -> dict[str, LineOutcome | dic
 
 
 @returns_app.command("refund")
-def refund(
+def _refund(
     number: RmaArgument,
     invoice: Annotated[
         str | None,
@@ -320,7 +320,7 @@ def refund(
 
 
 @returns_app.command("reject")
-def reject(
+def _reject(
     number: RmaArgument,
     reason: Annotated[str, typer.Option(help="Why (the customer is told).")],
     actor: ActorOption = "support",
