@@ -195,7 +195,7 @@ def request_returns(world: World, at: datetime) -> None:
             again = main.returns.request(*ask, key=planned.key, text="demo")
             number = again.number if isinstance(again, Rma) else f"refused: {again.code}"
             _record(world, f"demo:returns:retry:{planned.key}", f"{result.number} {number}")
-    world.step(at)
+    world.dispatch()
 
 
 def _rmas(world: World, statuses: tuple[RmaStatus, ...]) -> list[tuple[Rma, PlannedReturn]]:
