@@ -336,7 +336,7 @@ def _delivery(
 # -- the order -------------------------------------------------------------------------
 
 
-def _address(data: Any, email: str | None = None) -> Address | None:
+def _address(data: Any, email: str | None = None, phone: str | None = None) -> Address | None:
     if not isinstance(data, Mapping) or not (data.get("address_1") or data.get("city")):
         return None
     street = " ".join(_text(data.get(k)) for k in ("address_1", "address_2") if _text(data.get(k)))
@@ -349,7 +349,7 @@ def _address(data: Any, email: str | None = None) -> Address | None:
         city=_text(data.get("city")),
         postcode=_text(data.get("postcode")),
         country=_text(data.get("country")) or "PL",
-        phone=_text(data.get("phone")) or None,
+        phone=_text(data.get("phone")) or phone or None,
         email=email or _text(data.get("email")) or None,
     )
 
@@ -441,7 +441,9 @@ def _order(
             id=str(raw.get("customer_id") or "") or None,
         ),
         billing_address=_address(billing),
-        delivery_address=_address(raw.get("shipping"), email) or _address(billing),
+        # The default checkout asks for the phone only with the billing address.
+        delivery_address=_address(raw.get("shipping"), email, _text(billing.get("phone")))
+        or _address(billing),
         delivery=_delivery(raw, deliveries, channel, point_keys),
         payment=Payment(
             method=method,
