@@ -337,6 +337,14 @@ class BaseLinkerOperations:
     # -- orders --------------------------------------------------------------------------
 
     @operation
+    def check_credentials(self) -> Flow[None]:
+        """One cheap authenticated call (getOrderStatusList): the token is accepted.
+
+        :class:`~ecomflow.errors.AuthenticationFailed` when it is not.
+        """
+        yield from self._names(refresh=True)
+
+    @operation
     def order_statuses(self, refresh: bool = False) -> Flow[dict[int, str]]:
         """BaseLinker's order statuses, id → name (getOrderStatusList, cached)."""
         return dict((yield from self._names(refresh)))

@@ -470,6 +470,15 @@ class ShipXOperations:
         return point
 
     @operation
+    def check_credentials(self) -> Flow[None]:
+        """One cheap authenticated call: the token may list the organization's shipments.
+
+        One shipment is asked for (``per_page=1``). :class:`~ecomflow.errors.AuthenticationFailed`
+        for a token ShipX refuses; a wrong ``organization_id`` is refused as well.
+        """
+        yield Call("GET", self._org("/shipments"), "check_credentials", params={"per_page": 1})
+
+    @operation
     def get_statuses(self, lang: str = "pl") -> Flow[list[dict[str, Any]]]:
         """Every ShipX status with its title and description (``GET /v1/statuses``)."""
         data = yield Call("GET", "/v1/statuses", "get_statuses", params={"lang": lang})

@@ -434,6 +434,14 @@ class _ShopifyOps:
         return OrderBatch(orders, encoded or cursor, raw_count=len(nodes), failures=failures)
 
     @operation
+    def check_credentials(self) -> Flow[None]:
+        """One cheap authenticated query (the id of one order, a few points of the bucket).
+
+        :class:`~ecomflow.errors.AuthenticationFailed` when the access token is refused.
+        """
+        yield from self._query("orders", "query { orders(first: 1) { nodes { id } } }", {})
+
+    @operation
     def get_order(self, channel_order_id: str) -> Flow[Order]:
         """One order as Shopify has it now (by the number in its GID)."""
         order_gid = self._gid_for(channel_order_id)

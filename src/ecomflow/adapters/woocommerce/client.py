@@ -353,6 +353,14 @@ class _WooOps(BaseClient):
         return OrderBatch(orders, after.encode() or cursor, len(raws), failures)
 
     @operation
+    def check_credentials(self) -> Flow[None]:
+        """One cheap authenticated call (one order listed): the REST API keys are accepted.
+
+        :class:`~ecomflow.errors.AuthenticationFailed` when they are not.
+        """
+        yield self._call("GET", "/orders", "check_credentials", params={"per_page": 1})
+
+    @operation
     def get_order(self, channel_order_id: str) -> Flow[Order]:
         """One order as the shop has it now (:class:`~ecomflow.errors.MappingError` if bad)."""
         number = _order_number(channel_order_id)
