@@ -39,7 +39,7 @@ from ecomflow.shipping.packing import DEFAULT_BOXES, PackingDefaults, Products
 from ecomflow.shipping.selection import SelectionPolicy
 from ecomflow.stock.ledger import StockLedger
 
-__all__ = ["Change", "Core", "Counters", "change", "logger"]
+__all__ = ["Change", "Core", "Counters", "change", "log_stages", "logger"]
 
 logger = logging.getLogger("ecomflow.orchestrator")
 
@@ -204,12 +204,35 @@ def change(
                 if found is None:
                     raise UnknownOrder(order_id)
                 order, version = found
+                known = len(order.history)
                 current = Change(core, order, OrderFlow(order, clock=core.clock), unit)
                 outcome = step(current)
                 unit.save(order, version)
                 if finishing is not None:
                     unit.finish(finishing, result)
-                return order, outcome
         except ConcurrentUpdate:
             continue
+        log_stages(order, known)
+        return order, outcome
     raise ConcurrentUpdate(object_id=order_id, expected=0, actual=None)
+
+
+def log_stages(order: Order, known: int = 0) -> None:
+    """One INFO line per stage ``order`` moved through after its first ``known`` records.
+
+    Called once the change is saved; ids and statuses only (a reason may quote a person).
+    """
+    for record in order.history[known:]:
+        logger.info(
+            "order %s: %s → %s (%s)",
+            order.id,
+            record.source,
+            record.target,
+            record.event,
+            extra={
+                "order_id": order.id,
+                "channel": order.channel,
+                "event": record.event,
+                "status": record.target,
+            },
+        )

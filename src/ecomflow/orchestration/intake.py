@@ -25,7 +25,7 @@ from ecomflow.adapters.protocols import IntakeFailure, OrderBatch
 from ecomflow.checks import check_order
 from ecomflow.errors import ConcurrentUpdate, EcomflowError
 from ecomflow.notify import MessageKind
-from ecomflow.orchestration.context import Change, Core, change, logger
+from ecomflow.orchestration.context import Change, Core, change, log_stages, logger
 from ecomflow.orchestration.effects import CancelShipment
 from ecomflow.orchestration.pipeline import (
     advance,
@@ -193,6 +193,13 @@ def _create(core: Core, fresh: Order) -> None:
         if order.status is OrderStatus.NEW:
             advance(Change(core, order, OrderFlow(order, clock=core.clock), unit))
             unit.save(order, version)
+    logger.info(
+        "order %s: taken in from %s",
+        order.id,
+        order.channel,
+        extra={"order_id": order.id, "channel": order.channel, "event": "intake"},
+    )
+    log_stages(order)
 
 
 # -- changes after intake ---------------------------------------------------------------
