@@ -44,6 +44,7 @@ from ecomflow.errors import (
     SignatureVerificationError,
 )
 from ecomflow.orchestration import Orchestrator, OrchestratorConfig, ServeSettings
+from ecomflow.orchestration.limits import share_rate_limits
 
 __all__ = ["create_app"]
 
@@ -79,6 +80,7 @@ def create_app(
     if isinstance(source, OrchestratorConfig):
         settings = settings or source.serve
         orchestrator = Orchestrator.from_config(source, worker_id="serve")
+        share_rate_limits(orchestrator, source)  # webhooks read orders within the same budget
     else:
         orchestrator = source
     settings = settings or ServeSettings()

@@ -2,8 +2,9 @@
 
 Running a shop: ``worker`` (the whole cycle on a schedule) and ``serve`` (webhooks,
 health, metrics). Looking and acting: ``status``, ``parked``, ``retry``, ``order``,
-``release``, ``cancel``; returns: ``returns list|request|receive|verify|refund|reject``
-(:mod:`ecomflow.cli_returns`). Setting up: ``check-config``, ``migrate``, ``adapters``.
+``release``, ``cancel``, ``stock receive``, ``stock levels``; returns: ``returns
+list|request|receive|verify|refund|reject`` (:mod:`ecomflow.cli_returns`). Setting up:
+``check-config``, ``migrate``, ``adapters``.
 Personal data: ``anonymise``, ``export``, ``erase``. Trying it: ``demo``.
 
 Every command takes ``--config`` (default ``ecomflow.toml``, or ``$ECOMFLOW_CONFIG``);
@@ -50,7 +51,7 @@ ConfigOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 ActorOption = Annotated[str, typer.Option(help="Who does it (recorded in the audit trail).")]
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line: logs and journald read it
 
 
 app.add_typer(returns_app, name="returns")
@@ -115,6 +116,8 @@ def _worker(
     once: Annotated[bool, typer.Option(help="Run every task once and exit (cron).")] = False,
 ) -> None:
     """Run the whole cycle on a schedule until SIGTERM or SIGINT."""
+    import logging  # noqa: PLC0415
+
     from ecomflow.errors import ConfigurationError  # noqa: PLC0415
     from ecomflow.logs import configure_logging  # noqa: PLC0415
     from ecomflow.worker import (  # noqa: PLC0415
@@ -124,15 +127,19 @@ def _worker(
         sqlite_worker_lock,
     )
 
+    logger = logging.getLogger("ecomflow.worker")
+
     configure_logging(log_level, "json" if log_format == "json" else "text")
     settings = _config(config)
     orchestrator = _orchestrator(config)
-    problems = preflight(orchestrator)
-    if problems:
-        _fail("startup checks failed:\n  - " + "\n  - ".join(problems), CONFIG)
     try:
         with sqlite_worker_lock(orchestrator):
-            share_rate_limits(orchestrator, settings)
+            # Shared first: the startup checks' own calls count against the shared budget.
+            for shared in share_rate_limits(orchestrator, settings):
+                logger.info("rate limit shared by every worker: %s", shared)
+            problems = preflight(orchestrator)
+            if problems:
+                _fail("startup checks failed:\n  - " + "\n  - ".join(problems), CONFIG)
             runner = Worker(orchestrator, settings.worker)
             if once:
                 runner.run_once()
@@ -151,6 +158,14 @@ def _serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     log_format: Annotated[str, typer.Option(help="text or json")] = "text",
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING…")] = "INFO",
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Proxies whose X-Forwarded-For is trusted (the InPost network check reads "
+            "the address they forward); default $FORWARDED_ALLOW_IPS or 127.0.0.1."
+        ),
+    ] = None,
 ) -> None:
     """Serve webhooks, /healthz, /readyz and /metrics (uvicorn)."""
     import uvicorn  # noqa: PLC0415
@@ -159,12 +174,18 @@ def _serve(
     from ecomflow.errors import ConfigurationError  # noqa: PLC0415
     from ecomflow.logs import configure_logging  # noqa: PLC0415
 
-    configure_logging("INFO", "json" if log_format == "json" else "text")
+    configure_logging(log_level, "json" if log_format == "json" else "text")
     try:
         application = create_app(_config(config))
     except ConfigurationError as error:
         _fail(str(error), CONFIG)
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="warning",
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 # -- looking -----------------------------------------------------------------------------
@@ -176,6 +197,10 @@ def _status(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = 
     orchestrator = _orchestrator(config)
     data = orchestrator.status()
     orchestrator.close()
+    at = dt.datetime.fromisoformat(data["at"])
+    for worker in data["workers"]:
+        seen = dt.datetime.fromisoformat(worker["last_seen"])
+        worker["seconds_since_seen"] = round((at - seen).total_seconds(), 1)
     attention = data["effects"]["parked"] or data["intake_failures"]
     if as_json:
         _print_json(data)
@@ -205,7 +230,10 @@ def _status(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = 
         for name, cursor in sorted(data["cursors"].items()):
             console.print(f"{name}: {cursor}")
         for w in data["workers"]:
-            console.print(f"worker {w['worker_id']} ({w['state']}) last seen {w['last_seen']}")
+            console.print(
+                f"worker {w['worker_id']} ({w['state']}) last seen {w['last_seen']} "
+                f"({w['seconds_since_seen']:.0f}s ago)"
+            )
     raise typer.Exit(ATTENTION if attention else OK)
 
 
@@ -464,6 +492,108 @@ def _adapters() -> None:
                 info.status,
                 plugin.source,
             )
+    Console().print(table)
+
+
+# -- stock -----------------------------------------------------------------------------
+
+stock_app = typer.Typer(help="The stock ledger: receive goods, see levels.", no_args_is_help=True)
+app.add_typer(stock_app, name="stock")
+
+
+def _stock_rows(file: Path) -> list[tuple[str, int, str]]:
+    """``sku,quantity[,warehouse]`` lines of a CSV file (a header line is skipped)."""
+    import csv  # noqa: PLC0415
+
+    rows: list[tuple[str, int, str]] = []
+    with file.open(newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            if not row or not row[0].strip() or row[0].strip().lower() == "sku":
+                continue
+            try:
+                quantity = int(row[1])
+            except (IndexError, ValueError):
+                _fail(f"{file}:{number}: expected sku,quantity[,warehouse], got {row}", USAGE)
+            warehouse = row[2].strip() if len(row) > 2 and row[2].strip() else "main"
+            rows.append((row[0].strip(), quantity, warehouse))
+    return rows
+
+
+@stock_app.command("receive")
+def _stock_receive(
+    sku: Annotated[str | None, typer.Argument(help="The SKU received.")] = None,
+    quantity: Annotated[int | None, typer.Argument(help="How many units.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="A CSV of sku,quantity[,warehouse] lines.")
+    ] = None,
+    warehouse: Annotated[str, typer.Option(help="The warehouse.")] = "main",
+    note: Annotated[str, typer.Option(help="E.g. the delivery note number.")] = "",
+    key: Annotated[
+        str | None,
+        typer.Option(help="Idempotency key: the same key is received once (default for --file)."),
+    ] = None,
+    config: ConfigOption = Path("ecomflow.toml"),
+) -> None:
+    """Put goods in the ledger; waiting orders take them at the next worker pass."""
+    import hashlib  # noqa: PLC0415
+
+    from ecomflow.errors import EcomflowError  # noqa: PLC0415
+
+    keys: list[str | None]
+    if file is not None and sku is None:
+        if not file.exists():
+            _fail(f"{file} does not exist", USAGE)
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()[:16]
+        rows = _stock_rows(file)
+        keys = [f"{key or 'file:' + digest}:{n}" for n in range(len(rows))]
+    elif file is None and sku is not None and quantity is not None:
+        rows, keys = [(sku, quantity, warehouse)], [key]
+    else:
+        _fail("give SKU QUANTITY, or --file stock.csv", USAGE)
+    orchestrator = _orchestrator(config)
+    try:
+        for (line_sku, line_quantity, line_warehouse), line_key in zip(rows, keys, strict=True):
+            level = orchestrator.ledger.receive(
+                line_sku,
+                line_quantity,
+                warehouse=line_warehouse,
+                note=note or (file.name if file else None),
+                key=line_key,
+            )
+            typer.echo(f"{level.sku} @ {level.warehouse}: {level.on_hand} on hand")
+    except EcomflowError as error:
+        _fail(str(error), ATTENTION)
+    finally:
+        orchestrator.close()
+
+
+@stock_app.command("levels")
+def _stock_levels(
+    config: ConfigOption = Path("ecomflow.toml"),
+    as_json: JsonOption = False,
+) -> None:
+    """Stock by SKU and warehouse: on hand, reserved, available."""
+    orchestrator = _orchestrator(config)
+    levels = orchestrator.ledger.levels()
+    orchestrator.close()
+    rows = [
+        {
+            "sku": level.sku,
+            "warehouse": level.warehouse,
+            "on_hand": level.on_hand,
+            "reserved": level.reserved,
+            "available": level.available,
+        }
+        for level in levels
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="stock")
+    for column in ("sku", "warehouse", "on hand", "reserved", "available"):
+        table.add_column(column, justify="left" if column in ("sku", "warehouse") else "right")
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
     Console().print(table)
 
 

@@ -29,8 +29,8 @@ from types import FrameType
 from typing import Any, TextIO
 
 from ecomflow.errors import ConfigurationError, EcomflowError
-from ecomflow.orchestration import Orchestrator, OrchestratorConfig, WorkerSettings
-from ecomflow.orchestration.limits import SharedRateLimiter
+from ecomflow.orchestration import Orchestrator, WorkerSettings
+from ecomflow.orchestration.limits import share_rate_limits
 from ecomflow.storage import SqliteStore
 
 __all__ = [
@@ -77,7 +77,7 @@ class Worker:
         o, s = self.orchestrator, self.settings
         self.tasks = [
             Task("heartbeat", s.heartbeat_every, self.heartbeat),
-            Task("sync", s.sync_every, o.sync),
+            Task("sync", s.sync_every, self._sync),
             Task("expire", s.expire_every, self._expire),
             Task("dispatch", s.dispatch_every, self._dispatch),
             Task("tracking", s.tracking_every, self._tracking),
@@ -99,6 +99,13 @@ class Worker:
             state=state,
         )
         repository.add_counts(self.orchestrator.counters.drain())
+
+    def _sync(self) -> None:
+        """Intake channel by channel; a stop request ends it between two channels."""
+        for name in sorted(self.orchestrator.router.channels):
+            if self.stop.is_set():
+                return
+            self.orchestrator.sync([name])
 
     def _expire(self) -> None:
         self.orchestrator.expire()
@@ -219,29 +226,6 @@ def sqlite_worker_lock(orchestrator: Orchestrator) -> Iterator[None]:
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
-
-
-def share_rate_limits(orchestrator: Orchestrator, config: OrchestratorConfig) -> list[str]:
-    """Give every adapter with ``requests_per_minute`` a limiter shared through the database."""
-    shared = []
-    for kind in ("channels", "carriers"):
-        for adapter in config.adapters(kind):
-            per_minute = getattr(adapter.settings, "requests_per_minute", None)
-            clients = (
-                orchestrator.router.channels
-                if kind == "channels"
-                else (orchestrator.router.carriers)
-            )
-            client = clients.get(adapter.name)
-            if per_minute and client is not None and hasattr(client, "limiter"):
-                client.limiter = SharedRateLimiter(
-                    orchestrator.repository.store,
-                    f"{kind}:{adapter.name}",
-                    rate=int(per_minute),
-                    per=60.0,
-                )
-                shared.append(f"{kind}.{adapter.name}: {per_minute}/min")
-    return shared
 
 
 def preflight(orchestrator: Orchestrator) -> list[str]:

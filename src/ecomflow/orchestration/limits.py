@@ -22,12 +22,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ecomflow.errors import ConfigurationError
 from ecomflow.http.ratelimit import take_token
 from ecomflow.storage import Store
 
-__all__ = ["SharedRateLimiter"]
+if TYPE_CHECKING:
+    from ecomflow.orchestration.config import OrchestratorConfig
+    from ecomflow.orchestration.orchestrator import Orchestrator
+
+__all__ = ["SharedRateLimiter", "share_rate_limits"]
 
 
 class SharedRateLimiter:
@@ -107,3 +112,29 @@ class SharedRateLimiter:
 
     def __repr__(self) -> str:
         return f"SharedRateLimiter({self.name!r}, {self.rate}/{self.per:g}s)"
+
+
+def share_rate_limits(orchestrator: Orchestrator, config: OrchestratorConfig) -> list[str]:
+    """Give every adapter with ``requests_per_minute`` a limiter shared through the database.
+
+    The bucket is named after the table (``channels:<name>``), so every worker and the
+    app built from the same ``ecomflow.toml`` draw from one budget. Returns what was
+    shared, e.g. ``["channels.baselinker: 90/min"]``.
+    """
+    shared = []
+    for kind in ("channels", "carriers"):
+        clients = (
+            orchestrator.router.channels if kind == "channels" else orchestrator.router.carriers
+        )
+        for adapter in config.adapters(kind):
+            per_minute = getattr(adapter.settings, "requests_per_minute", None)
+            client = clients.get(adapter.name)
+            if per_minute and client is not None and hasattr(client, "limiter"):
+                client.limiter = SharedRateLimiter(
+                    orchestrator.repository.store,
+                    f"{kind}:{adapter.name}",
+                    rate=int(per_minute),
+                    per=60.0,
+                )
+                shared.append(f"{kind}.{adapter.name}: {per_minute}/min")
+    return shared

@@ -2,8 +2,9 @@
 
 Gauges: effects pending, due and parked; the oldest due effect's age; orders by
 status; holds by reason; open intake failures; seconds since each channel's
-last sync (intake lag); workers by state. Counters: API calls and failures per
-adapter and method, effects run — flushed to the database by every process.
+last sync (intake lag); workers by state and each running worker's heartbeat
+age. Counters: API calls and failures per adapter and method, effects run —
+flushed to the database by every process.
 
 >>> from ecomflow.testing import MemoryCarrier, MemoryChannel
 >>> from ecomflow.notify import RecordingNotifier
@@ -82,12 +83,21 @@ class EcomflowCollector(Collector):
             lag.add_metric([channel], age)
         yield lag
         workers = GaugeMetricFamily("ecomflow_workers", "Workers by state", labels=["state"])
+        silence = GaugeMetricFamily(
+            "ecomflow_worker_heartbeat_age_seconds",
+            "Seconds since a running worker's last heartbeat (alert when it grows)",
+            labels=["worker"],
+        )
         states: dict[str, int] = {}
         for worker in o.repository.workers():
             states[worker["state"]] = states.get(worker["state"], 0) + 1
+            if worker["state"] == "running":
+                age = (now - worker["last_seen"]).total_seconds()
+                silence.add_metric([worker["worker_id"]], max(0.0, age))
         for state, value in sorted(states.items()):
             workers.add_metric([state], float(value))
         yield workers
+        yield silence
         stored = o.repository.counts_by_name()
         for name, help_text, labels in (
             ("api_calls", "API calls per adapter and method", ["adapter", "method"]),
