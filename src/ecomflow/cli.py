@@ -2,8 +2,9 @@
 
 Running a shop: ``worker`` (the whole cycle on a schedule) and ``serve`` (webhooks,
 health, metrics). Looking and acting: ``status``, ``parked``, ``retry``, ``order``,
-``release``, ``cancel``, ``stock receive``, ``stock levels``; returns: ``returns
-list|request|receive|verify|refund|reject`` (:mod:`ecomflow.cli_returns`). Setting up:
+``release``, ``cancel``, ``deliver``, ``stock receive``, ``stock levels``; returns:
+``returns list|request|receive|verify|refund|reject`` (:mod:`ecomflow.cli_returns`).
+Setting up:
 ``check-config``, ``migrate``, ``adapters``.
 Personal data: ``anonymise``, ``export``, ``erase``. Trying it: ``demo``.
 
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -152,6 +155,10 @@ def _worker(
         orchestrator.close()
 
 
+def _stop_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(OK)
+
+
 @app.command("serve")
 def _serve(
     config: ConfigOption = Path("ecomflow.toml"),
@@ -179,6 +186,10 @@ def _serve(
         application = create_app(_config(config))
     except ConfigurationError as error:
         _fail(str(error), CONFIG)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for
+    # the handler it found: this one, so a requested stop exits 0 (as the worker does).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop_cleanly)
     uvicorn.run(
         application,
         host=host,
@@ -424,6 +435,30 @@ def _cancel(
     typer.echo(f"{order_id}: {outcome}")
     if outcome == "returns":
         raise typer.Exit(ATTENTION)
+
+
+@app.command("deliver")
+def _deliver(
+    order_id: Annotated[str, typer.Argument(help="The shipped order.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")] = (
+        "collected by the customer"
+    ),
+    actor: ActorOption = "user",
+    config: ConfigOption = Path("ecomflow.toml"),
+) -> None:
+    """Record a delivery no carrier reports (a parcel collected at the shop's pickup desk)."""
+    from ecomflow.errors import EcomflowError, UnknownOrder  # noqa: PLC0415
+
+    orchestrator = _orchestrator(config)
+    try:
+        order = orchestrator.confirm_delivery(order_id, reason=reason, actor=actor)
+    except UnknownOrder as error:
+        _fail(str(error), NOT_FOUND)
+    except EcomflowError as error:
+        _fail(str(error), ATTENTION)
+    finally:
+        orchestrator.close()
+    typer.echo(f"{order.id}: {order.status.value}")
 
 
 # -- setting up ------------------------------------------------------------------------
