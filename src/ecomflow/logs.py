@@ -41,6 +41,7 @@ CONTEXT_FIELDS = (
     "task",
     "endpoint",
     "status",
+    "report",
 )
 
 
