@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ecomflow._version import __version__
@@ -77,7 +78,7 @@ def _root(
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -221,14 +222,14 @@ def _status(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = 
         table.add_column("status")
         table.add_column("count", justify="right")
         for name, count in sorted(data["orders"].items()):
-            table.add_row(name, str(count))
+            table.add_row(escape(name), str(count))
         console.print(table)
         if data["holds"]:
             holds = Table(title="on hold, by reason")
             holds.add_column("reason")
             holds.add_column("count", justify="right")
             for name, count in sorted(data["holds"].items()):
-                holds.add_row(name, str(count))
+                holds.add_row(escape(name), str(count))
             console.print(holds)
         if data["returns"]:
             console.print(_rma_counts(data["returns"]))
@@ -239,11 +240,12 @@ def _status(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = 
         )
         console.print(f"intake failures: {data['intake_failures']}")
         for name, cursor in sorted(data["cursors"].items()):
-            console.print(f"{name}: {cursor}")
+            console.print(f"{name}: {cursor}", markup=False)
         for w in data["workers"]:
             console.print(
                 f"worker {w['worker_id']} ({w['state']}) last seen {w['last_seen']} "
-                f"({w['seconds_since_seen']:.0f}s ago)"
+                f"({w['seconds_since_seen']:.0f}s ago)",
+                markup=False,
             )
     raise typer.Exit(ATTENTION if attention else OK)
 
@@ -286,14 +288,16 @@ def _parked(config: ConfigOption = Path("ecomflow.toml"), as_json: JsonOption = 
         for column in ("id", "kind", "order", "attempts", "error"):
             table.add_column(column)
         for r in rows:
-            table.add_row(str(r.id), r.kind, r.order_id or "", str(r.attempts), r.error or "")
+            table.add_row(
+                str(r.id), r.kind, escape(r.order_id or ""), str(r.attempts), escape(r.error or "")
+            )
         Console().print(table)
         if failures:
             intake = Table(title="intake failures (taken in again when fixed)")
             for column in ("channel", "order", "reason"):
                 intake.add_column(column)
             for f in failures:
-                intake.add_row(f.channel, f.channel_order_id, f.reason)
+                intake.add_row(escape(f.channel), escape(f.channel_order_id), escape(f.reason))
             Console().print(intake)
     raise typer.Exit(ATTENTION if rows or failures else OK)
 
@@ -336,32 +340,38 @@ def _order(
         return
     console = Console()
     console.print(
-        f"[bold]{order.id}[/bold] — {order.status.label('en')} "
+        f"[bold]{escape(order.id)}[/bold] — {order.status.label('en')} "
         f"({order.total}, {order.delivery.method.value})"
     )
     for record in order.history:
         console.print(
             f"  {record.at:%Y-%m-%d %H:%M} {record.source} → {record.target} "
-            f"[dim]{record.event} by {record.actor}[/dim] {record.reason or ''}"
+            f"[dim]{record.event} by {escape(record.actor)}[/dim] {escape(record.reason or '')}"
         )
     if order.shipping:
         plan = order.shipping
         console.print(
             f"plan: {plan.service_id} ({plan.carrier}) ships {plan.ship_date}, "
-            f"promised {plan.promised_delivery}"
+            f"promised {plan.promised_delivery}",
+            markup=False,
         )
     if order.shipment:
         console.print(
             f"shipment: {order.shipment.carrier} {order.shipment.shipment_id} "
-            f"tracking {order.shipment.tracking_number or '—'}"
+            f"tracking {order.shipment.tracking_number or '—'}",
+            markup=False,
         )
     for effect in effects:
         console.print(
             f"  effect {effect.id} {effect.key}: {effect.state} "
-            f"{effect.result or effect.error or ''}"
+            f"{effect.result or effect.error or ''}",
+            markup=False,
         )
     for entry in audit:
-        console.print(f"  {entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action}: {entry.detail}")
+        console.print(
+            f"  {entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action}: {entry.detail}",
+            markup=False,
+        )
 
 
 # -- acting ------------------------------------------------------------------------------
@@ -484,7 +494,7 @@ def _check_config(
     else:
         Console().print_json(json.dumps(settings.redacted(), default=str))
         for problem in problems:
-            err.print(f"[red]problem:[/red] {problem}", highlight=False)
+            err.print(f"[red]problem:[/red] {escape(problem)}", highlight=False)
     raise typer.Exit(CONFIG if problems else OK)
 
 
@@ -515,17 +525,27 @@ def _adapters() -> None:
     for plugin in available():
         if plugin.info is None:
             table.add_row(
-                plugin.id, "[red]failed to load[/red]", "", plugin.error or "", "", plugin.source
+                escape(plugin.id),
+                "[red]failed to load[/red]",
+                "",
+                escape(plugin.error or ""),
+                "",
+                escape(plugin.source),
             )
         else:
             info = plugin.info
             table.add_row(
-                info.id,
-                info.label,
-                info.kind,
-                ", ".join(sorted(info.capabilities)),
-                info.status,
-                plugin.source,
+                *(
+                    escape(text)
+                    for text in (
+                        info.id,
+                        info.label,
+                        info.kind,
+                        ", ".join(sorted(info.capabilities)),
+                        info.status,
+                        plugin.source,
+                    )
+                )
             )
     Console().print(table)
 
@@ -628,7 +648,7 @@ def _stock_levels(
     for column in ("sku", "warehouse", "on hand", "reserved", "available"):
         table.add_column(column, justify="left" if column in ("sku", "warehouse") else "right")
     for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
+        table.add_row(*(escape(str(v)) for v in row.values()))
     Console().print(table)
 
 
@@ -748,7 +768,7 @@ def _demo(
                 f"{'passed' if run.crashed['ok'] else 'FAILED'}"
             )
             for line in run.differences or ["same end state as a clean run"]:
-                console.print(f"  {line}")
+                console.print(f"  {line}", markup=False)
         raise typer.Exit(OK if run.ok else ATTENTION)
     console.print(f"[bold]ecomflow demo[/bold]: {orders} orders on {day}, store {db}")
     try:
