@@ -102,10 +102,12 @@ class EcomflowCollector(Collector):
         for name, help_text, labels in (
             ("api_calls", "API calls per adapter and method", ["adapter", "method"]),
             ("api_failures", "Failed API calls per adapter and method", ["adapter", "method"]),
-            ("effects", "Effects run per kind", ["kind", "outcome"]),
+            # not "effects": that name is the gauge above (OpenMetrics refuses a clash)
+            ("effects_run", "Effects run per kind", ["kind", "outcome"]),
         ):
             family = CounterMetricFamily(f"ecomflow_{name}", help_text, labels=labels)
-            for label_text, value in sorted(stored.get(name, {}).items()):
+            stored_as = "effects" if name == "effects_run" else name
+            for label_text, value in sorted(stored.get(stored_as, {}).items()):
                 values = _labels(label_text)
                 family.add_metric([values.get(label, "") for label in labels], float(value))
             yield family
