@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from ecomflow.testing import FakeBaseLinker, FakeShipX
 from ecomflow.testing.server import Reply, Request
@@ -112,7 +113,19 @@ class SmtpSink:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     port: int = 0
+    #: (username, password) the server asks for; ``None``: no login.
+    login: tuple[str, str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(data, LoginPassword)
+            and self.login is not None
+            and (data.login.decode(), data.password.decode()) == self.login
+        )
+        return AuthResult(success=ok, handled=False)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         """aiosmtpd's hook: keep the message."""
@@ -132,7 +145,10 @@ class SmtpSink:
     def serving(self) -> Iterator[SmtpSink]:
         """Listen on a free loopback port until the block ends."""
         self.port = free_port()
-        controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        auth: dict[str, Any] = (
+            {"authenticator": self._authenticate, "auth_require_tls": False} if self.login else {}
+        )
+        controller = Controller(self, hostname="127.0.0.1", port=self.port, **auth)
         controller.start()
         try:
             yield self
