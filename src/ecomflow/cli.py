@@ -585,11 +585,19 @@ def _stock_receive(
     note: Annotated[str, typer.Option(help="E.g. the delivery note number.")] = "",
     key: Annotated[
         str | None,
-        typer.Option(help="Idempotency key: the same key is received once (default for --file)."),
+        typer.Option(
+            help="Received once per key, e.g. the delivery note number (a --file is keyed by "
+            "its content unless given one)."
+        ),
     ] = None,
     config: ConfigOption = Path("ecomflow.toml"),
 ) -> None:
-    """Put goods in the ledger; waiting orders take them at the next worker pass."""
+    """Put goods in the ledger; waiting orders take them at the next worker pass.
+
+    A key already received is skipped and said so: running the same command or file
+    again after a timeout adds nothing. Two deliveries with the same lines need their
+    own ``--key`` each.
+    """
     import hashlib  # noqa: PLC0415
 
     from ecomflow.errors import EcomflowError  # noqa: PLC0415
@@ -607,8 +615,12 @@ def _stock_receive(
         _fail("give SKU QUANTITY, or --file stock.csv", USAGE)
     orchestrator = _orchestrator(config)
     try:
+        ledger = orchestrator.ledger
         for (line_sku, line_quantity, line_warehouse), line_key in zip(rows, keys, strict=True):
-            level = orchestrator.ledger.receive(
+            if line_key is not None and any(m.key == line_key for m in ledger.movements(line_sku)):
+                typer.echo(f"{line_sku} @ {line_warehouse}: already received (key {line_key})")
+                continue
+            level = ledger.receive(
                 line_sku,
                 line_quantity,
                 warehouse=line_warehouse,
