@@ -4,9 +4,8 @@ Running a shop: ``worker`` (the whole cycle on a schedule) and ``serve`` (webhoo
 health, metrics). Looking and acting: ``status``, ``parked``, ``retry``, ``order``,
 ``release``, ``cancel``, ``deliver``, ``stock receive``, ``stock levels``; returns:
 ``returns list|request|receive|verify|refund|reject`` (:mod:`ecomflow.cli_returns`).
-Setting up:
-``check-config``, ``migrate``, ``adapters``.
-Personal data: ``anonymise``, ``export``, ``erase``. Trying it: ``demo``.
+Setting up: ``check-config``, ``migrate``, ``adapters``. Personal data: ``anonymise``,
+``export``, ``erase``. Trying it: ``demo``.
 
 Every command takes ``--config`` (default ``ecomflow.toml``, or ``$ECOMFLOW_CONFIG``);
 the reading commands take ``--json``. Exit codes: 0 all well; 1 something needs a
