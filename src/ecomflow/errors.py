@@ -83,6 +83,7 @@ __all__ = [
     "RuleError",
     "Shortage",
     "SignatureVerificationError",
+    "Stopping",
     "TransportError",
     "UnknownOrder",
     "UnknownSku",
@@ -232,6 +233,21 @@ class UnknownOrder(DomainError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class Stopping(EcomflowError):
+    """The worker is stopping: a call that would have waited for its rate limit was not made.
+
+    Raised instead of waiting out an API's rate limit after SIGTERM, so a worker
+    stops within seconds even when every worker shares a busy account. The work
+    in hand is given back (no attempt counted) and the next worker takes it up.
+    """
+
+    def __init__(self, waited_for: str = "a rate-limit slot") -> None:
+        super().__init__(
+            f"The worker is stopping; it did not wait for {waited_for}. The work is given "
+            "back and done by the next worker."
+        )
 
 
 class LeaseLost(DomainError):

@@ -28,9 +28,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from ecomflow.errors import ConfigurationError, EcomflowError
+from ecomflow.errors import ConfigurationError, EcomflowError, Stopping
 from ecomflow.orchestration import Orchestrator, WorkerSettings
-from ecomflow.orchestration.limits import share_rate_limits
+from ecomflow.orchestration.limits import interrupt_waits, share_rate_limits
 from ecomflow.storage import SqliteStore
 
 __all__ = [
@@ -85,6 +85,7 @@ class Worker:
             Task("retake", max(s.sync_every * 10, 600.0), o.retake_failures),
             Task("report", 60.0, self._report),
         ]
+        interrupt_waits(o, self.stop)  # a stop request ends rate-limit waits at once
 
     # -- tasks ---------------------------------------------------------------------------
 
@@ -146,6 +147,8 @@ class Worker:
                 task.run()
                 task.runs += 1
                 task.last_error = None
+            except Stopping:
+                logger.info("%s: stopped while waiting for an API", task.name)
             except EcomflowError as error:
                 task.failures += 1
                 task.last_error = str(error)

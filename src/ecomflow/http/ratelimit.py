@@ -21,9 +21,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from ecomflow.errors import ConfigurationError
+from ecomflow.errors import ConfigurationError, Stopping
 
-__all__ = ["FakeClock", "RateLimiter", "take_token"]
+__all__ = ["FakeClock", "RateLimiter", "pause", "take_token"]
 
 
 def take_token(
@@ -62,6 +62,25 @@ class FakeClock:
             self.now += max(0.0, seconds)
 
 
+def pause(seconds: float, sleep: Callable[[float], None], stop: threading.Event | None) -> None:
+    """Wait ``seconds`` — :class:`~ecomflow.errors.Stopping` as soon as ``stop`` is set.
+
+    The limiters' one way to wait, so a worker told to stop is not held by a
+    token booked a minute ahead.
+
+    >>> stop = threading.Event()
+    >>> stop.set()
+    >>> pause(30.0, time.sleep, stop)
+    Traceback (most recent call last):
+    ...
+    ecomflow.errors.Stopping: The worker is stopping; it did not wait for a rate-limit slot. ...
+    """
+    if stop is None:
+        sleep(seconds)
+    elif stop.wait(seconds):
+        raise Stopping()
+
+
 class RateLimiter:
     """Token bucket: ``rate`` calls per ``per`` seconds on average, bursts up to ``burst``.
 
@@ -92,6 +111,7 @@ class RateLimiter:
         self._stamp = self._monotonic()
         self._lock = threading.Lock()
         self.waited = 0.0
+        self.stop: threading.Event | None = None
 
     def _reserve(self) -> float:
         """Take a token now or book one in the future; returns the wait in seconds."""
@@ -110,10 +130,14 @@ class RateLimiter:
             return wait
 
     def acquire(self) -> float:
-        """Block until a call is allowed; returns how long it waited."""
+        """Block until a call is allowed; returns how long it waited.
+
+        With :attr:`stop` set (a worker's stop event), a wait ends in
+        :class:`~ecomflow.errors.Stopping` when the worker is told to stop.
+        """
         wait = self._reserve()
         if wait:
-            self._sleep(wait)
+            pause(wait, self._sleep, None if self._fake else self.stop)
         return wait
 
     async def aacquire(self) -> float:

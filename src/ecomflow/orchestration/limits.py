@@ -20,19 +20,20 @@ on SQLite): the same arithmetic as :class:`~ecomflow.http.RateLimiter`
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ecomflow.errors import ConfigurationError
-from ecomflow.http.ratelimit import take_token
+from ecomflow.http.ratelimit import pause, take_token
 from ecomflow.storage import Store
 
 if TYPE_CHECKING:
     from ecomflow.orchestration.config import OrchestratorConfig
     from ecomflow.orchestration.orchestrator import Orchestrator
 
-__all__ = ["SharedRateLimiter", "share_rate_limits"]
+__all__ = ["SharedRateLimiter", "interrupt_waits", "share_rate_limits"]
 
 
 class SharedRateLimiter:
@@ -63,6 +64,7 @@ class SharedRateLimiter:
         self._clock = clock
         self._sleep = sleep
         self.waited = 0.0
+        self.stop: threading.Event | None = None
 
     def _reserve(self) -> float:
         now = self._clock()
@@ -92,10 +94,14 @@ class SharedRateLimiter:
         return wait
 
     def acquire(self) -> float:
-        """Block until a call is allowed (for every worker together); returns the wait."""
+        """Block until a call is allowed (for every worker together); returns the wait.
+
+        With :attr:`stop` set (the worker's stop event), a wait ends in
+        :class:`~ecomflow.errors.Stopping` as soon as the worker is told to stop.
+        """
         wait = self._reserve()
         if wait:
-            self._sleep(wait)
+            pause(wait, self._sleep, self.stop)
         return wait
 
     async def aacquire(self) -> float:
@@ -138,3 +144,23 @@ def share_rate_limits(orchestrator: Orchestrator, config: OrchestratorConfig) ->
                 )
                 shared.append(f"{kind}.{adapter.name}: {per_minute}/min")
     return shared
+
+
+def interrupt_waits(orchestrator: Orchestrator, stop: threading.Event) -> int:
+    """Make every adapter's rate-limit waits end when ``stop`` is set; returns how many.
+
+    A worker told to stop must not sit out a token booked behind the other
+    workers' calls: the wait raises :class:`~ecomflow.errors.Stopping`, and the
+    work in hand is given back.
+    """
+    limiters = {
+        id(limiter): limiter
+        for client in (
+            *orchestrator.router.channels.values(),
+            *orchestrator.router.carriers.values(),
+        )
+        if (limiter := getattr(client, "limiter", None)) is not None and hasattr(limiter, "stop")
+    }
+    for limiter in limiters.values():
+        limiter.stop = stop
+    return len(limiters)
