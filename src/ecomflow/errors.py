@@ -38,7 +38,8 @@ only in their message, and the message says what to do next::
     │   │   └── InvalidRequest        the remote API rejected the input
     │   │       └── LabelNotReady     the carrier has not made the label yet
     │   └── PluginError               an adapter plugin is missing or failed to load
-    └── SignatureVerificationError    a webhook that cannot be trusted
+    ├── SignatureVerificationError    a webhook that cannot be trusted
+    └── Stopping                      a worker told to stop: a rate-limited call not made
 
 >>> from ecomflow.errors import InvalidTransition, DomainError
 >>> err = InvalidTransition(order_id="BL-1", state="new", event="ship", allowed=["pay", "cancel"])

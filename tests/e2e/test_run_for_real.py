@@ -462,18 +462,30 @@ def _run_the_shop(world: World) -> None:
     second = world.worker("worker-b")  # A claims first; B joins while A works
 
     # -- SIGTERM while worker A creates a shipment ------------------------------------------
-    started = wait_for(
-        lambda: next(
+    def _creating_after_the_503() -> dict[str, Any] | None:
+        # The injected 503 answers at once (no delay), so the signal must go while a
+        # later, slow (0.8 s) attempt is in hand: a start of worker A after the retry.
+        retries = [
+            r["time"]
+            for worker in (first, second)
+            for r in worker.records()
+            if r.get("effect") == "create_shipment" and r.get("event") == "retry"
+        ]
+        if not retries:
+            return None
+        return next(
             (
                 r
                 for r in first.records()
-                if r.get("event") == "start" and r.get("effect") == "create_shipment"
+                if r.get("effect") == "create_shipment"
+                and r.get("event") == "start"
+                and r["time"] > min(retries)
             ),
             None,
-        ),
-        60,
-        "worker A to start creating a shipment",
-        every=0.02,
+        )
+
+    started = wait_for(
+        _creating_after_the_503, 60, "worker A to start creating a shipment", every=0.02
     )
     first.send(signal.SIGTERM)
     assert first.wait(60) == 0, first.output()[-3000:]
