@@ -115,3 +115,19 @@ def test_other_tracking_statuses_keep_the_order_wording() -> None:
     assert tracking_status_text(order, "pl", tracking=TrackingStatus.IN_TRANSIT) == (
         "Wysłane — przesyłka 620000000000000001"
     )
+
+
+def test_collected_at_the_shop_names_the_shop_and_the_slip_code_not_a_parcel() -> None:
+    order = sample_order(method="pickup", point_id=None)
+    order.status = OrderStatus.SHIPPED
+    order.shipment = ShipmentRef(carrier="pickup", tracking_number="ODB-7K2Q")
+    message = render(MessageKind.READY_FOR_PICKUP, order, shop=SHOP)
+    assert message.body.splitlines()[1:3] == [
+        "zamówienie 1001 jest gotowe do odbioru w sklepie Kubkowo.",
+        "Kod odbioru: ODB-7K2Q",
+    ]
+    assert "Numer przesyłki" not in message.body  # nothing travels, nothing to track
+    english = render(MessageKind.READY_FOR_PICKUP, order, shop=SHOP, locale="en")
+    assert "Pickup code: ODB-7K2Q" in english.body
+    waiting = TrackingStatus.READY_FOR_PICKUP
+    assert tracking_status_text(order, "pl", tracking=waiting) == "Gotowe do odbioru w sklepie"

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from ecomflow.adapters.pickup import PickupCarrier, PickupSettings
 from ecomflow.errors import SignatureVerificationError
+from ecomflow.notify import RecordingNotifier
+from ecomflow.orchestration import Orchestrator
 from ecomflow.orders import DeliveryMethod, HoldReason, OrderStatus
-from ecomflow.shipping import TrackingStatus
+from ecomflow.shipping import Catalogue, TrackingStatus
+from ecomflow.storage import open_store
+from ecomflow.testing import FrozenClock, MemoryChannel, sample_order
 
-from .conftest import Shop
+from .conftest import MORNING, Shop
 
 
 def _changed(shop: Shop, number: str, **update: object) -> None:
@@ -300,3 +305,31 @@ def test_held_orders_are_released_by_an_operator(make_shop) -> None:  # type: ig
     # still no service for DPD: held again, with the reason, never moved to another carrier
     assert order.status is OrderStatus.ON_HOLD
     assert [t.actor for t in order.history if t.event == "release"] == ["user:ola"]
+
+
+# -- collected in person at the shop ------------------------------------------------------
+
+
+def test_collected_at_the_shop_says_ready_for_pickup_not_shipped() -> None:
+    channel = MemoryChannel("shop")
+    notifier = RecordingNotifier()
+    orchestrator = Orchestrator(
+        store=open_store("memory://"),
+        channels={"shop": channel},
+        carriers={"shop": PickupCarrier(PickupSettings(code_key="k-77", shop_name="Kubkowo"))},
+        catalogue=Catalogue.example(),
+        notifier=notifier,
+        clock=FrozenClock(MORNING),
+    )
+    orchestrator.ledger.receive("MUG-RED", 5, key="stock:MUG-RED")
+    channel.put(sample_order("9", channel="shop", paid=True, method="pickup", point_id=None))
+    for _ in range(3):
+        orchestrator.sync()
+        orchestrator.dispatch()
+    order = orchestrator.order("shop-9")
+    assert order.status is OrderStatus.SHIPPED and order.shipment is not None
+    kinds = [m.kind.value for m in notifier.sent]
+    assert "ready_for_pickup" in kinds and "shipped" not in kinds
+    [ready] = [m for m in notifier.sent if m.kind.value == "ready_for_pickup"]
+    assert order.shipment.tracking_number in ready.body  # the slip's code to show at the desk
+    orchestrator.close()

@@ -332,7 +332,9 @@ def _return_update(
 
 
 def _where_waiting(order: Order, point: str | None) -> str:
-    """``locker``, ``point`` or ``unknown``: where a waiting parcel is, for the wording."""
+    """``shop``, ``locker``, ``point`` or ``unknown``: where a waiting parcel is, for the wording."""
+    if order.delivery.method is DeliveryMethod.PICKUP and not order.delivery.point_id:
+        return "shop"  # collected in person at the shop (a pickup point has its id)
     if not point:
         return "unknown"
     return "locker" if order.delivery.method is DeliveryMethod.PARCEL_LOCKER else "point"
@@ -343,6 +345,10 @@ def _ready_for_pickup(
 ) -> None:
     out = ctx.out
     where = _where_waiting(ctx.order, point)
+    if where == "shop":  # collected in person: the shop's name, and the slip's code
+        point = ctx.shop.name if ctx.shop is not None else ""
+        shipment = ctx.order.shipment
+        code = code or (shipment.tracking_number if shipment is not None else None)
     out.line(out.text(f"pickup.where.{where}", order=ctx.number, point=point or ""))
     if until is not None:
         zone = ctx.shop.timezone if ctx.shop is not None else "Europe/Warsaw"
@@ -353,7 +359,8 @@ def _ready_for_pickup(
         )
     if code:
         out.line(out.text("pickup.code", code=code))
-    _tracking_lines(ctx)
+    if where != "shop":  # the code is what the customer shows; nothing to track
+        _tracking_lines(ctx)
 
 
 def render(

@@ -43,7 +43,7 @@ from ecomflow.orchestration.effects import (
 )
 from ecomflow.orchestration.pipeline import release_reservation
 from ecomflow.orchestration.repository import Claimed, EffectState
-from ecomflow.orders.models import Order, ShipmentRef
+from ecomflow.orders.models import DeliveryMethod, Order, ShipmentRef
 from ecomflow.orders.status import OrderStatus
 from ecomflow.returns.models import Rma, RmaStatus
 from ecomflow.returns.store import RmaStore
@@ -158,7 +158,9 @@ def ship(c: Change) -> None:
     c.flow.ship(reason=f"label {ref.tracking_number} created", actor=f"carrier:{ref.carrier}")
     c.queue(_write_tracking(o, ref))
     c.write_back()
-    c.message(MessageKind.SHIPPED.value)
+    # Collected in person at the shop (no pickup point): nothing travels, it waits here.
+    collected = o.delivery.method is DeliveryMethod.PICKUP and not o.delivery.point_id
+    c.message(MessageKind.READY_FOR_PICKUP.value if collected else MessageKind.SHIPPED.value)
     if not _reports_pickup(c.core, ref.carrier):
         commit_stock(c)
 
