@@ -78,3 +78,42 @@ def test_a_stop_request_ends_a_wait_at_once() -> None:
         limiter.acquire()
     assert time.monotonic() - began < 2.0
     store.close()
+
+
+# -- a stop while an effect or intake waits for its rate limit ------------------------------
+
+
+def test_an_effect_stopped_at_its_rate_limit_is_given_back_untried(make_shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    shop = make_shop()
+    shop.order("1", paid=True, carrier="inpost")
+    shop.orchestrator.sync()
+
+    def waiting(*args: object, **kw: object) -> None:
+        raise Stopping("ShipX rate limit")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(shop.inpost, "create_shipment", waiting)
+        report = shop.orchestrator.dispatch()
+    assert report.released == 1 and report.retried == 0 and report.parked == 0
+    [effect] = shop.orchestrator.repository.effects(kind="create_shipment")
+    assert effect.state == "pending" and effect.attempts == 0 and effect.claim_token is None
+    assert shop.orchestrator.counters.api_failures == {}  # not a failure of the carrier
+    shop.run()  # the next worker (or this one, restarted) takes it up as a first attempt
+    assert shop.get("1").shipment is not None
+    assert len(shop.inpost.created) == 1
+
+
+def test_intake_stopped_at_its_rate_limit_is_not_a_channel_failure(make_shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    shop = make_shop()
+    shop.order("2", paid=True)
+
+    def waiting(*args: object, **kw: object) -> None:
+        raise Stopping("BaseLinker rate limit")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(shop.channel, "fetch_orders", waiting)
+        with pytest.raises(Stopping):
+            shop.orchestrator.sync()
+    assert shop.orchestrator.counters.api_failures == {}
+    assert shop.orchestrator.counters.api_calls == {}
+    assert shop.orchestrator.sync().new == 1  # the cursor did not move: nothing skipped

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Self
 
-from ecomflow.errors import EcomflowError, LeaseLost
+from ecomflow.errors import EcomflowError, LeaseLost, Stopping
 from ecomflow.orchestration.context import Core
 from ecomflow.orchestration.handlers import BATCHED, HANDLERS
 from ecomflow.orchestration.repository import Claimed
@@ -44,6 +44,8 @@ class DispatchReport:
     retried: int = 0
     parked: int = 0
     lost: int = 0
+    #: claimed, then given back untried because the worker was told to stop
+    released: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -109,17 +111,36 @@ def dispatch(
         if not batch:
             break
         limit -= len(batch)
+        groups = _groups(batch)
         with LeaseKeeper(core, batch[0].token, settings.lease_seconds):
-            for position, group in enumerate(_groups(batch)):
+            for position, group in enumerate(groups):
                 if stop is not None and stop.is_set():
-                    remaining = [c for g in _groups(batch)[position:] for c in g]
-                    core.repository.release(remaining)
-                    break
+                    _give_back(core, [c for g in groups[position:] for c in g], report)
+                    return report
                 held = core.repository.renew(group, core.clock(), settings.lease_seconds)
                 report.lost += len(group) - len(held)
-                if held:
+                if not held:
+                    continue
+                try:
                     _run(core, held, report)
+                except Stopping:  # told to stop while waiting for a rate limit
+                    _give_back(
+                        core, [*held, *(c for g in groups[position + 1 :] for c in g)], report
+                    )
+                    return report
     return report
+
+
+def _give_back(core: Core, claimed: list[Claimed], report: DispatchReport) -> None:
+    """Release claimed effects untried (no attempt counted): the next worker runs them."""
+    core.repository.release(claimed)
+    report.released += len(claimed)
+    if claimed:
+        logger.info(
+            "stopping: %d effect(s) given back untried",
+            len(claimed),
+            extra={"event": "release", "effect_key": claimed[0].row.key},
+        )
 
 
 def _groups(batch: Sequence[Claimed]) -> list[list[Claimed]]:
@@ -143,6 +164,7 @@ def _run(core: Core, group: list[Claimed], report: DispatchReport) -> None:
     started = time.perf_counter()
     for claimed in group:
         _log("start", claimed)
+    ran = len(group)  # counted as run unless given back untried
     try:
         if kind in BATCHED:
             failed = BATCHED[kind](core, group)
@@ -153,12 +175,15 @@ def _run(core: Core, group: list[Claimed], report: DispatchReport) -> None:
         report.lost += len(group)
         logger.warning("%s", lost, extra={"effect_key": group[0].row.key})
         return
+    except Stopping:  # not a failed attempt: the caller gives the claim back
+        ran = 0
+        raise
     except Exception as error:
         for claimed in group:
             _failed(core, claimed, error, report)
         return
     finally:
-        core.counters.effects[(kind, "run")] += len(group)
+        core.counters.effects[(kind, "run")] += ran
     elapsed = time.perf_counter() - started
     for claimed in group:
         state = failed.get(claimed.row.id, "done")

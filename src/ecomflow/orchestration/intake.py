@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ecomflow.adapters.protocols import IntakeFailure, OrderBatch
 from ecomflow.checks import check_order
-from ecomflow.errors import ConcurrentUpdate, EcomflowError
+from ecomflow.errors import ConcurrentUpdate, EcomflowError, Stopping
 from ecomflow.notify import MessageKind
 from ecomflow.orchestration.context import Change, Core, change, log_stages, logger
 from ecomflow.orchestration.effects import CancelShipment
@@ -87,14 +87,17 @@ def sync(core: Core, channel_names: list[str] | None = None) -> SyncReport:
     for name in sorted(channel_names or core.router.channels):
         channel = core.router.channel(name)
         cursor = core.repository.record(f"cursor:{name}")
-        core.counters.api_calls[(name, "fetch_orders")] += 1
         try:
             batch = channel.fetch_orders(cursor)
+        except Stopping:  # the worker is stopping: no call was made, not a channel failure
+            raise
         except EcomflowError as error:
+            core.counters.api_calls[(name, "fetch_orders")] += 1
             core.counters.api_failures[(name, "fetch_orders")] += 1
             report.channels_failed[name] = str(error)
             logger.warning("channel %s: intake failed: %s", name, error, extra={"channel": name})
             continue
+        core.counters.api_calls[(name, "fetch_orders")] += 1
         report.merge(take_in(core, name, batch))
         with core.repository.unit(core.clock()) as unit:
             unit.put_record(f"synced:{name}", core.clock().isoformat())
@@ -111,6 +114,8 @@ def take_in(core: Core, channel: str, batch: OrderBatch) -> SyncReport:
     for order in batch.orders:
         try:
             outcome = ingest(core, order)
+        except Stopping:  # the cursor is not saved: the page is read again next time
+            raise
         except EcomflowError as error:
             report.failed[order.id] = str(error)
             _keep(
