@@ -2,7 +2,7 @@
 
 Running a shop: ``worker`` (the whole cycle on a schedule) and ``serve`` (webhooks,
 health, metrics). Looking and acting: ``status``, ``parked``, ``retry``, ``order``,
-``release``, ``cancel``, ``deliver``, ``stock receive``, ``stock levels``; returns:
+``release``, ``label``, ``cancel``, ``deliver``, ``stock receive``, ``stock levels``; returns:
 ``returns list|request|receive|verify|refund|reject`` (:mod:`ecomflow.cli_returns`).
 Setting up: ``check-config``, ``migrate``, ``adapters``. Personal data: ``anonymise``,
 ``export``, ``erase``. Trying it: ``demo``.
@@ -420,6 +420,34 @@ def _release(
     finally:
         orchestrator.close()
     typer.echo(f"{order.id}: {order.status.value}")
+
+
+@app.command("label")
+def _label(
+    order_id: Annotated[str, typer.Argument(help="The packed order a rule kept back.")],
+    actor: ActorOption = "user",
+    config: ConfigOption = Path("ecomflow.toml"),
+) -> None:
+    """Buy the label a rule kept back for a person (``request_label = false``)."""
+    from ecomflow.errors import EcomflowError, UnknownOrder  # noqa: PLC0415
+
+    orchestrator = _orchestrator(config)
+    try:
+        queued = orchestrator.request_label(order_id, actor=actor)
+        order = orchestrator.order(order_id)
+    except UnknownOrder as error:
+        _fail(str(error), NOT_FOUND)
+    except EcomflowError as error:
+        _fail(str(error), ATTENTION)
+    finally:
+        orchestrator.close()
+    if not queued:
+        _fail(
+            f"{order_id}: nothing to queue — it is {order.status.value} and no rule kept its "
+            "label back (or it is queued already)",
+            ATTENTION,
+        )
+    typer.echo(f"{order_id}: label queued; the worker buys it on its next round")
 
 
 @app.command("cancel")
