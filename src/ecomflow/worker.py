@@ -6,8 +6,12 @@ again, a heartbeat, and the daily report at the configured hour — each at its
 own interval from ``[worker]`` in ``ecomflow.toml``.
 
 Several workers run against one PostgreSQL database (claims are leased and
-fenced; API rate limits are shared through the database). On SQLite one
-worker runs at a time (a lock file next to the database says so).
+fenced; API rate limits are shared through the database). A job that reads a
+remote API — intake from each channel, tracking polls, stock publication,
+re-reading kept failures, the daily report — is done by one worker per interval
+(a *turn*, leased in the database), so two workers do not spend the shared API
+budget twice. On SQLite one worker runs at a time (a lock file next to the
+database says so).
 
 SIGTERM or SIGINT lets the effect in hand finish, gives the rest of its claim
 back and exits 0; a second signal exits at once.
@@ -52,6 +56,8 @@ class Task:
     name: str
     every: float
     run: Callable[[], object]
+    #: one worker per interval (it reads a remote API whose budget all workers share)
+    shared: bool = False
     due: float = 0.0
     runs: int = 0
     failures: int = 0
@@ -80,9 +86,9 @@ class Worker:
             Task("sync", s.sync_every, self._sync),
             Task("expire", s.expire_every, self._expire),
             Task("dispatch", s.dispatch_every, self._dispatch),
-            Task("tracking", s.tracking_every, self._tracking),
-            Task("publish", s.publish_every, o.publish_stock),
-            Task("retake", max(s.sync_every * 10, 600.0), o.retake_failures),
+            Task("tracking", s.tracking_every, self._tracking, shared=True),
+            Task("publish", s.publish_every, o.publish_stock, shared=True),
+            Task("retake", max(s.sync_every * 10, 600.0), o.retake_failures, shared=True),
             Task("report", 60.0, self._report),
         ]
         interrupt_waits(o, self.stop)  # a stop request ends rate-limit waits at once
@@ -101,12 +107,22 @@ class Worker:
         )
         repository.add_counts(self.orchestrator.counters.drain())
 
+    def my_turn(self, job: str, every: float) -> bool:
+        """Whether this worker does ``job`` this interval (see ``OrderRepository.take_turn``).
+
+        The turn lasts one and a half intervals, so the worker that has it keeps it
+        from one round to the next; another takes over when it stops or dies.
+        """
+        o = self.orchestrator
+        return o.repository.take_turn(job, o.worker_id, o.clock(), every * 1.5)
+
     def _sync(self) -> None:
-        """Intake channel by channel; a stop request ends it between two channels."""
+        """Intake channel by channel, each by one worker per interval; a stop ends it between two."""
         for name in sorted(self.orchestrator.router.channels):
             if self.stop.is_set():
                 return
-            self.orchestrator.sync([name])
+            if self.my_turn(f"intake:{name}", self.settings.sync_every):
+                self.orchestrator.sync([name])
 
     def _expire(self) -> None:
         self.orchestrator.expire()
@@ -128,6 +144,8 @@ class Worker:
         day = local.date().isoformat()
         if local.time() >= at and self._last_report != day:
             self._last_report = day
+            if not self.my_turn(f"report:{day}", 86_400.0):
+                return  # another worker reports today
             report = daily_report_of(self.orchestrator)
             logger.info("daily report %s: %s", day, report, extra={"report": report})
 
@@ -144,6 +162,8 @@ class Worker:
                 continue
             task.due = now + task.every
             try:
+                if task.shared and not self.my_turn(task.name, task.every):
+                    continue  # another worker does it this interval
                 task.run()
                 task.runs += 1
                 task.last_error = None

@@ -367,6 +367,10 @@ class Unit:
         )
 
 
+#: characters of :func:`~ecomflow.storage.to_db_time`'s text
+_TIME_WIDTH = len(to_db_time(datetime(2000, 1, 1).astimezone()))
+
+
 def _failure_id(failure: IntakeFailure) -> str:
     if failure.channel_order_id:
         return failure.channel_order_id
@@ -706,6 +710,34 @@ class OrderRepository:
         for name, labels, value in rows:
             found.setdefault(str(name), {})[str(labels)] = int(value)
         return found
+
+    # -- turns: one worker at a time for a recurring job --------------------------------
+
+    def take_turn(self, job: str, worker: str, now: datetime, seconds: float) -> bool:
+        """Take (or keep) the turn at ``job`` for ``seconds``; ``False`` while another's lasts.
+
+        Several workers share one database; a job that reads a remote API (intake
+        from one channel, tracking polls, stock publication) is worth doing once
+        per interval, not once per worker: the API budget is shared. A turn is a
+        lease, not a lock: a worker that dies loses it after ``seconds``, and two
+        workers doing the job at once stay correct (intake and polls are
+        idempotent), only wasteful. Kept in ``ef_records`` as ``<until>|<worker>``
+        (:func:`~ecomflow.storage.to_db_time` sorts like the instant).
+        """
+        name = f"turn:{job}"
+        mine = f"{to_db_time(now + timedelta(seconds=seconds))}|{worker}"
+        with self.store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO ef_records (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, mine),
+            )
+            if tx.rowcount == 1:
+                return True
+            tx.execute(  # the holder's turn ended, or it is this worker's own
+                "UPDATE ef_records SET value = ? WHERE name = ? AND (value < ? OR substr(value, ?) = ?)",
+                (mine, name, to_db_time(now), _TIME_WIDTH + 2, worker),
+            )
+            return tx.rowcount == 1
 
     # -- worker heartbeats ----------------------------------------------------------------
 
