@@ -119,7 +119,11 @@ class PipelineSettings(_Section):
 class WorkerSettings(_Section):
     """``ecomflow worker``: what runs how often (seconds), and when the daily report goes."""
 
-    sync_every: float = Field(default=60.0, gt=0, description="Intake from every channel (one worker per channel per interval).")
+    sync_every: float = Field(
+        default=60.0,
+        gt=0,
+        description="Intake from every channel (one worker per channel per interval).",
+    )
     dispatch_every: float = Field(default=2.0, gt=0, description="Due effects.")
     expire_every: float = Field(default=60.0, gt=0, description="Reservation expiry.")
     tracking_every: float = Field(default=900.0, gt=0, description="Tracking polls.")
