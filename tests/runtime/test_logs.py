@@ -215,6 +215,11 @@ def _check(capture: _Capture) -> None:
         if record["effect"] != "publish_stock":
             assert record["order_id"], record
         assert record.get("channel") or record.get("carrier") or record["effect"] == "send_message"
+    # a line about an order carries its id as a field, for filtering
+    about = [r for r in records if str(r.get("message", "")).startswith("order ")]
+    assert about
+    for record in about:
+        assert record.get("order_id"), record
     # one INFO line per stage an order went through, in order
     stages = [r for r in records if r["logger"] == "ecomflow.orchestrator" and "status" in r]
     delivered = {r["order_id"] for r in stages if r["status"] == "delivered"}

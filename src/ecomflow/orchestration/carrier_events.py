@@ -188,7 +188,9 @@ def poll_tracking(core: Core, orders: Iterable[Order] | None = None) -> int:
                     shipments.append(provider.get_shipment(shipment_id))
         except EcomflowError as error:
             core.counters.api_failures[(carrier, "poll")] += 1
-            logger.warning("tracking poll of %s failed: %s", carrier, error)
+            logger.warning(
+                "tracking poll of %s failed: %s", carrier, error, extra={"carrier": carrier}
+            )
             continue
         for shipment in shipments:
             if shipment.status.value != _last_status(shipped, carrier, shipment.id):
@@ -224,7 +226,9 @@ def check_exceptions(core: Core) -> int:
             tracking[order.id] = source.get_tracking(ref.tracking_number)
         except EcomflowError as error:
             core.counters.api_failures[(ref.carrier, "get_tracking")] += 1
-            logger.warning("tracking of %s failed: %s", order.id, error)
+            logger.warning(
+                "tracking of %s failed: %s", order.id, error, extra={"order_id": order.id}
+            )
     found = find_exceptions(
         shipped, core.clock(), core.calendar, tracking=tracking, promises=promises
     )

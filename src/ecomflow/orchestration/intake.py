@@ -316,7 +316,13 @@ def _replan(c: Change, why: str) -> None:
             ship_date=plan.ship_date,
             delivery_date=plan.promised_delivery,
         )
-    logger.info("order %s: new plan %s (%s)", order.id, plan.service_id, why)
+    logger.info(
+        "order %s: new plan %s (%s)",
+        order.id,
+        plan.service_id,
+        why,
+        extra={"order_id": order.id},
+    )
     if order.status is OrderStatus.PACKED:
         c.unit.reschedule(f"ship:{order.id}", c.core.opening(plan.ship_date))  # type: ignore[arg-type]
 

@@ -142,7 +142,7 @@ def release_reservation(c: Change, why: str) -> None:
     reservation = ledger.reservation(order.id)
     if reservation is not None and reservation.state.holds_stock:
         ledger.release(order.id, key=f"release:{reservation.id}")
-        logger.info("order %s: stock released (%s)", order.id, why)
+        logger.info("order %s: stock released (%s)", order.id, why, extra={"order_id": order.id})
     elif (
         reservation is not None
         and reservation.state is ReservationState.COMMITTED
@@ -157,7 +157,7 @@ def release_reservation(c: Change, why: str) -> None:
                 key=f"unship:{reservation.id}:{sku}",
                 note=f"order {order.id}: {why}; the parcel never left",
             )
-        logger.info("order %s: stock put back (%s)", order.id, why)
+        logger.info("order %s: stock put back (%s)", order.id, why, extra={"order_id": order.id})
     order.reservation_id = None
 
 
@@ -169,7 +169,7 @@ def plan_shipping(c: Change) -> bool:
     if parcels.findings:
         order.tags.add(PRODUCT_DATA_TAG)
         for finding in parcels.findings:
-            logger.warning("order %s: %s", order.id, finding.message)
+            logger.warning("order %s: %s", order.id, finding.message, extra={"order_id": order.id})
     request = ShipmentRequest.from_order(order, parcels.parcels)
     selection = select_service(
         request,
@@ -210,9 +210,16 @@ def apply_rules(c: Change) -> bool:
     evaluation = core.rules.evaluate(order, now=c.now)
     applied = apply_outcome(evaluation, c.flow)
     if evaluation.matched:
-        logger.info("order %s: rules %s", order.id, ", ".join(evaluation.matched))
+        logger.info(
+            "order %s: rules %s",
+            order.id,
+            ", ".join(evaluation.matched),
+            extra={"order_id": order.id},
+        )
     for refused in applied.refused:
-        logger.warning("order %s: rule action refused: %s", order.id, refused)
+        logger.warning(
+            "order %s: rule action refused: %s", order.id, refused, extra={"order_id": order.id}
+        )
     for template in applied.notify:
         c.message(template)
     rebound = order.delivery.service_id != before and order.status is OrderStatus.PAID
