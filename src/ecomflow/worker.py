@@ -252,7 +252,7 @@ def sqlite_worker_lock(orchestrator: Orchestrator) -> Iterator[None]:
 
 
 def preflight(orchestrator: Orchestrator) -> list[str]:
-    """Startup checks beyond the configuration: the database and each adapter's credentials.
+    """Startup checks beyond the configuration: the database, each adapter and the mail server.
 
     Returns the problems found (empty when all is well); each says what to do.
     """
@@ -281,4 +281,10 @@ def preflight(orchestrator: Orchestrator) -> list[str]:
                 check()
             except EcomflowError as error:
                 problems.append(f"{kind} {name}: {error}")
+    check = getattr(orchestrator.core.notifier, "check_credentials", None)
+    if callable(check):  # SMTP: a wrong password is found at start, not at the first order
+        try:
+            check()
+        except EcomflowError as error:
+            problems.append(f"notify: {error}")
     return problems

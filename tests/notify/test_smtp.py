@@ -23,7 +23,11 @@ from pydantic import SecretStr, ValidationError
 
 from ecomflow.errors import AuthenticationFailed, InvalidRequest, RemoteAPIError, TransportError
 from ecomflow.notify import MessageKind, ShopSettings, SmtpNotifier, SmtpSettings, render
+from ecomflow.orchestration import Orchestrator
+from ecomflow.shipping import Catalogue
+from ecomflow.storage import open_store
 from ecomflow.testing import sample_order
+from ecomflow.worker import preflight
 
 SHOP = ShopSettings(
     name="Kubkowo",
@@ -292,3 +296,28 @@ def test_a_bad_recipient_address_is_refused_before_connecting(address: str) -> N
     message = replace(_confirmation(), to=address)
     with pytest.raises(ValidationFailed, match="e-mail address"):
         SmtpNotifier(_settings(_free_port())).send(message)
+
+
+def test_the_start_up_check_logs_in_and_sends_nothing(smtp_server: tuple[Sink, int]) -> None:
+    sink, port = smtp_server
+    SmtpNotifier(_settings(port, username="sklep", password=PASSWORD)).check_credentials()
+    assert sink.received == []
+    wrong = "zle-haslo-654"
+    with pytest.raises(AuthenticationFailed) as caught:
+        SmtpNotifier(_settings(port, username="sklep", password=wrong)).check_credentials()
+    assert wrong not in str(caught.value) and "check username and password" in str(caught.value)
+    with pytest.raises(TransportError):
+        SmtpNotifier(_settings(_free_port())).check_credentials()  # nobody listens there
+
+
+def test_the_worker_refuses_to_start_with_a_wrong_smtp_password(
+    smtp_server: tuple[Sink, int],
+) -> None:
+    _, port = smtp_server
+    notifier = SmtpNotifier(_settings(port, username="sklep", password="zle-haslo-321"))
+    orchestrator = Orchestrator(
+        store=open_store("memory://"), catalogue=Catalogue.example(), notifier=notifier
+    )
+    [problem] = preflight(orchestrator)
+    assert problem.startswith("notify: ") and "refused the login of 'sklep'" in problem
+    orchestrator.close()

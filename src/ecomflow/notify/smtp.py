@@ -22,6 +22,8 @@ import base64
 import hashlib
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
@@ -171,10 +173,30 @@ class SmtpNotifier:
         """Send ``message``; return only when the server accepted it (else raise)."""
         mail = email_message(message, clock=self._clock)
         sender = self.settings.envelope_from or parseaddr(mail["From"])[1]
+        with self._talking(message.key, sender), self._connect() as smtp:
+            self._login(smtp)
+            refused = smtp.send_message(mail, from_addr=sender, to_addrs=[str(message.to)])
+        if refused:
+            code, reply = next(iter(refused.values()))
+            raise self._refused(f"the recipient of {message.key!r}", code, reply)
+
+    def check_credentials(self) -> None:
+        """Connect, secure and log in as :meth:`send` would, then say goodbye (a start-up check).
+
+        Raises what :meth:`send` would: :class:`~ecomflow.errors.AuthenticationFailed`
+        for a refused login, :class:`~ecomflow.errors.TransportError` for a server
+        that cannot be reached or secured.
+        """
+        with self._talking(None, ""), self._connect() as smtp:
+            self._login(smtp)
+            smtp.noop()
+
+    @contextmanager
+    def _talking(self, key: str | None, sender: str) -> Iterator[None]:
+        """Turn smtplib's errors into ecomflow's, with the password redacted."""
+        what = f"message {key!r}" if key is not None else "the connection check"
         try:
-            with self._connect() as smtp:
-                self._login(smtp)
-                refused = smtp.send_message(mail, from_addr=sender, to_addrs=[str(message.to)])
+            yield
         except EcomflowError:
             raise
         except smtplib.SMTPAuthenticationError as error:
@@ -186,7 +208,7 @@ class SmtpNotifier:
             ) from None
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
-            raise self._refused(f"the recipient of {message.key!r}", code, reply) from None
+            raise self._refused(f"the recipient of {key!r}", code, reply) from None
         except smtplib.SMTPSenderRefused as error:
             raise self._refused(
                 f"the sender {sender!r}", error.smtp_code, error.smtp_error
@@ -194,14 +216,9 @@ class SmtpNotifier:
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
             raise self._transport(error) from None
         except smtplib.SMTPResponseException as error:
-            raise self._refused(
-                f"message {message.key!r}", error.smtp_code, error.smtp_error
-            ) from None
+            raise self._refused(what, error.smtp_code, error.smtp_error) from None
         except (smtplib.SMTPException, OSError) as error:  # refused, timeout, TLS, STARTTLS
             raise self._transport(error) from None
-        if refused:
-            code, reply = next(iter(refused.values()))
-            raise self._refused(f"the recipient of {message.key!r}", code, reply)
 
     def _transport(self, error: BaseException) -> TransportError:
         return TransportError(
