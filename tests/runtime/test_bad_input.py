@@ -107,6 +107,7 @@ organization_id = 1
     assert "channels.shop.token: environment variable BL_TOKEN is not set" in done.stderr
     assert "carriers.inpost.token: cannot read secret file" in done.stderr
     assert "missing.token" in done.stderr
+    assert "has 2 problems" in done.stderr  # each secret once, not also "not a string"
     assert "smtp-pass-93c1" not in done.stderr + done.stdout
     assert not (tmp_path / "shop.db").exists()
 

@@ -265,7 +265,7 @@ class OrchestratorConfig(BaseSettings):
             except ConfigurationError as error:
                 problems.append(str(error))
         if problems or config is None:
-            raise _problems(where, problems)
+            raise _problems(where, _first_per_setting(problems))
         return config
 
     def _window_problems(self) -> list[str]:
@@ -405,6 +405,22 @@ def resolve_secrets(data: Any, problems: list[str], where: str = "") -> Any:
     if isinstance(data, list):
         return [resolve_secrets(v, problems, f"{where}[{i}]") for i, v in enumerate(data)]
     return data
+
+
+def _first_per_setting(problems: list[str]) -> list[str]:
+    """One problem per setting: a missing ``{env}`` secret is not also "not a string".
+
+    >>> _first_per_setting(["a.token: variable T is not set", "a.token: not a string", "b: x"])
+    ['a.token: variable T is not set', 'b: x']
+    """
+    seen: set[str] = set()
+    kept = []
+    for problem in problems:
+        setting = problem.split(": ", 1)[0]
+        if setting == "(top)" or setting not in seen:
+            seen.add(setting)
+            kept.append(problem)
+    return kept
 
 
 def _problems(where: str, problems: list[str]) -> ConfigurationError:
