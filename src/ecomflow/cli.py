@@ -15,10 +15,12 @@ person (parked effects, intake failures, a refused action); 2 wrong usage;
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -74,6 +76,20 @@ def _root(
     ] = False,
 ) -> None:
     """ecomflow: one source of truth for order status and stock."""
+
+
+@contextlib.contextmanager
+def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr for a long operation; nothing when it is not a terminal."""
+    from rich.progress import Progress  # noqa: PLC0415
+
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -704,7 +720,10 @@ def _anonymise(
     from ecomflow.orchestration.privacy import anonymise as run  # noqa: PLC0415
 
     orchestrator = _orchestrator(config)
-    report = run(orchestrator.core, dt.timedelta(days=older_than), actor=actor)
+    with _progress("anonymising closed orders") as advance:
+        report = run(
+            orchestrator.core, dt.timedelta(days=older_than), actor=actor, progress=advance
+        )
     orchestrator.close()
     typer.echo(
         f"anonymised {len(report.orders)} orders; deleted "

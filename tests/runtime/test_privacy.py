@@ -24,6 +24,7 @@ from ecomflow.calendar import BusinessCalendar
 from ecomflow.kpi import daily_report
 from ecomflow.notify import RecordingNotifier
 from ecomflow.orchestration import Orchestrator, PipelineSettings
+from ecomflow.orchestration.privacy import anonymise
 from ecomflow.orders.models import Address, Customer
 from ecomflow.shipping import Catalogue, TrackingStatus
 from ecomflow.storage import open_store
@@ -217,3 +218,13 @@ def test_anonymise_takes_closed_orders_past_the_period_and_keeps_the_figures(
         shop.close()
     again = history.cli("anonymise", "--older-than", "30")
     assert "anonymised 0 orders" in again.stdout  # done once
+
+
+def test_anonymise_reports_its_progress_order_by_order(history: History) -> None:
+    shop = history.shop()
+    seen: list[tuple[int, int]] = []
+    try:
+        report = anonymise(shop.core, timedelta(days=30), progress=lambda *p: seen.append(p))
+    finally:
+        shop.close()
+    assert seen == [(1, 3), (2, 3), (3, 3)] and len(report.orders) == 3

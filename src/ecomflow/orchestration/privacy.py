@@ -18,6 +18,7 @@ their e-mail address, never by the address itself.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -82,16 +83,30 @@ def _last_change(order: Order) -> datetime:
     return order.history[-1].at if order.history else order.created_at
 
 
-def anonymise(core: Core, older_than: timedelta, *, actor: str = "retention") -> PrivacyReport:
-    """Anonymise closed orders whose last change is older than ``older_than``."""
+def anonymise(
+    core: Core,
+    older_than: timedelta,
+    *,
+    actor: str = "retention",
+    progress: Callable[[int, int], None] | None = None,
+) -> PrivacyReport:
+    """Anonymise closed orders whose last change is older than ``older_than``.
+
+    ``progress(done, total)`` is called after each order (a progress bar).
+    """
     report = PrivacyReport()
     cutoff = core.clock() - older_than
-    for status in _CLOSED:
-        for order in core.repository.find(status=status.value):
-            if "anonymised" in order.tags or _last_change(order) > cutoff:
-                continue
-            change(core, order.id, lambda c: _scrub(c.order))
-            report.orders.append(order.id)
+    due = [
+        order.id
+        for status in _CLOSED
+        for order in core.repository.find(status=status.value)
+        if "anonymised" not in order.tags and _last_change(order) <= cutoff
+    ]
+    for done, order_id in enumerate(due, 1):
+        change(core, order_id, lambda c: _scrub(c.order))
+        report.orders.append(order_id)
+        if progress is not None:
+            progress(done, len(due))
     with core.repository.unit(core.clock()) as unit:
         unit.tx.execute("DELETE FROM ef_intake_failures WHERE last_seen < ?", (to_db_time(cutoff),))
         report.intake_failures_deleted = unit.tx.rowcount
