@@ -158,6 +158,19 @@ def test_a_label_for_another_service_fails_the_promise_check(
     assert "promise = label = tracking = the customer's choice" in _failing(evidence)
 
 
+def test_a_locker_tag_on_a_courier_order_fails_the_tag_check(
+    clean: tuple[DemoResult, Evidence],
+) -> None:
+    evidence = copy.deepcopy(clean[1])
+    courier = next(o for o in evidence.orders if o.delivery.method.value == "courier")
+    courier.tags.add("parcel-locker")
+    assert _failing(evidence) == {"delivery tags name the customer's choice"}
+    evidence = copy.deepcopy(clean[1])
+    locker = next(o for o in evidence.orders if "parcel-locker" in o.tags)
+    locker.tags.discard("parcel-locker")
+    assert _failing(evidence) == {"delivery tags name the customer's choice"}
+
+
 def test_a_forgotten_paid_order_fails_two_checks(clean: tuple[DemoResult, Evidence]) -> None:
     evidence = copy.deepcopy(clean[1])
     order = _shipped(evidence)

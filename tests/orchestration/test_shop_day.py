@@ -333,3 +333,18 @@ def test_collected_at_the_shop_says_ready_for_pickup_not_shipped() -> None:
     [ready] = [m for m in notifier.sent if m.kind.value == "ready_for_pickup"]
     assert order.shipment.tracking_number in ready.body  # the slip's code to show at the desk
     orchestrator.close()
+
+
+def test_a_parcel_waiting_in_the_locker_is_messaged_once_with_its_point(make_shop) -> None:  # type: ignore[no-untyped-def]
+    shop: Shop = make_shop()
+    shop.order("40", paid=True, carrier="inpost", method="parcel_locker", point_id="KRA010")
+    shop.run()
+    shipped = shop.get("40")
+    assert shipped.shipment is not None and shipped.shipment.shipment_id is not None
+    shop.inpost.advance(shipped.shipment.shipment_id, TrackingStatus.READY_FOR_PICKUP)
+    for _ in range(2):  # polled twice: the same state is not news
+        shop.orchestrator.poll_tracking()
+        shop.orchestrator.dispatch()
+    assert shop.messages("40").count("ready_for_pickup") == 1
+    [waiting] = [m for m in shop.notifier.sent if m.kind.value == "ready_for_pickup"]
+    assert "KRA010" in waiting.body

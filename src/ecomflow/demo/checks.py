@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from ecomflow.demo.returns import PlannedReturn
+from ecomflow.errors import UnmappedDeliveryMethod
 from ecomflow.orders.delivery import DeliveryMap
-from ecomflow.orders.models import Order
+from ecomflow.orders.models import DeliveryMethod, Order
 from ecomflow.orders.status import OrderStatus
+from ecomflow.orders.tags import Tag
 from ecomflow.returns.models import Rma, RmaStatus
 
 __all__ = ["Check", "Evidence", "read_sends", "run_checks"]
@@ -165,6 +167,29 @@ def promise_is_label(e: Evidence) -> Check:
                     f"{order.id}: locker {raw['delivery_point_id']} chosen, {point} labelled"
                 )
     return _check("promise = label = tracking = the customer's choice", problems)
+
+
+def tags_name_the_chosen_delivery(e: Evidence) -> Check:
+    """``parcel-locker`` / ``pickup`` tags match the method the customer chose at the channel."""
+    deliveries = DeliveryMap.default()
+    problems = []
+    for order in e.orders:
+        raw = e.baselinker_orders.get(int(order.channel_order_id), {})
+        try:
+            chosen = deliveries.resolve("baselinker", raw.get("delivery_method", ""))
+        except UnmappedDeliveryMethod:
+            continue  # the poison order: kept as an intake failure, not taken in
+        wanted = {
+            DeliveryMethod.PARCEL_LOCKER: {Tag.PARCEL_LOCKER},
+            DeliveryMethod.PICKUP: {Tag.PICKUP},
+        }
+        expected = wanted.get(chosen.method, set())
+        tagged = {Tag(t) for t in order.tags if t in (Tag.PARCEL_LOCKER, Tag.PICKUP)}
+        if tagged != expected:
+            problems.append(
+                f"{order.id}: {chosen.method.value} chosen, tagged {sorted(tagged) or 'none'}"
+            )
+    return _check("delivery tags name the customer's choice", problems)
 
 
 def paid_orders_ship_or_wait_with_reason(e: Evidence) -> Check:
@@ -418,6 +443,7 @@ def run_checks(evidence: Evidence) -> list[Check]:
         one_package_per_order(evidence),
         each_message_once(evidence),
         promise_is_label(evidence),
+        tags_name_the_chosen_delivery(evidence),
         paid_orders_ship_or_wait_with_reason(evidence),
         no_order_waits_without_reason(evidence),
         cancelled_orders_have_no_live_label(evidence),
