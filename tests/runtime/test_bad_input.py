@@ -118,6 +118,9 @@ organization_id = 1
     for secret in ("bl-secret-71", "shipx-secret-5e", "smtp-pass-93c1"):
         assert secret not in shown.stdout + shown.stderr
     assert shown.stdout.count('"***"') == 3
+    effective = json.loads(shown.stdout)  # the adapters' defaults too, not only what was written
+    assert effective["channels"]["shop"]["requests_per_minute"] == 90
+    assert effective["carriers"]["inpost"]["adapter"] == "inpost"
 
 
 @pytest.mark.parametrize("command", [["status"], ["migrate"], ["worker"], ["serve"]])

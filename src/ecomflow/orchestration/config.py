@@ -317,6 +317,14 @@ class OrchestratorConfig(BaseSettings):
         data = self.model_dump(mode="json")
         data["store"] = redact_url(self.store)
         for kind in ("channels", "carriers"):
+            built: Literal["channels", "carriers"] = kind  # each with its adapter's defaults
+            data[kind] = {
+                adapter.name: {
+                    "adapter": adapter.info.id,
+                    **adapter.settings.model_dump(mode="json"),
+                }
+                for adapter in self.adapters(built)
+            }
             for table in data[kind].values():
                 for key, value in list(table.items()):
                     if _secret_name(key) and value:
