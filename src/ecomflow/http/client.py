@@ -13,10 +13,12 @@ import asyncio
 import json
 import logging
 import time
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 import httpx
 
+from ecomflow import tracing
 from ecomflow.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -181,6 +183,51 @@ class BaseClient:
             return InvalidRequest(message, details=details, **common)
         return RemoteAPIError(message, **common)
 
+    def _span(self, call: Call, attempt: int) -> AbstractContextManager[tracing.SpanLike]:
+        """The client span of one HTTP request — one per attempt, as the conventions ask.
+
+        Named ``<METHOD> <endpoint>`` (the endpoint is a low-cardinality target; a URL
+        path never is). ``url.full`` has no query string (signatures, keys) and no
+        user info, and the client's secrets are masked in it.
+        """
+        if not tracing.enabled():
+            return tracing.span("")
+        url = httpx.URL(f"{self.base_url}{call.path}").copy_with(query=None, fragment=None)
+        if url.userinfo:
+            url = url.copy_with(username="REDACTED", password="REDACTED")
+        attributes: dict[str, tracing.AttributeValue] = {
+            "http.request.method": call.method,
+            "server.address": url.host,
+            "server.port": url.port or (443 if url.scheme == "https" else 80),
+            "url.full": self._redact(str(url)),
+            "ecomflow.adapter": self._adapter_name(),
+            "ecomflow.method": call.endpoint,
+        }
+        if attempt > 1:
+            attributes["http.request.resend_count"] = attempt - 1
+        return tracing.span(f"{call.method} {call.endpoint}", attributes, kind="client")
+
+    def _adapter_name(self) -> str:
+        """``inpost`` for ``ecomflow.adapters.inpost.client``; else the class name."""
+        parts = type(self).__module__.split(".")
+        if parts[:2] == ["ecomflow", "adapters"] and len(parts) > 2:
+            return parts[2]
+        return type(self).__name__
+
+    def _received(
+        self,
+        span: tracing.SpanLike,
+        response: httpx.Response,
+        call: Call,
+        started: float,
+        attempt: int,
+        raw: bool,
+    ) -> tuple[Any, httpx.Response]:
+        """Log and trace an answer, then parse it (an error status raises inside the span)."""
+        span.set_attribute("http.response.status_code", response.status_code)
+        self._log(call, response.status_code, started, attempt)
+        return self._finish(response, call, raw or call.raw), response
+
     def _log(self, call: Call, status: int | str, started: float, attempt: int) -> None:
         logger.debug(
             "%s %s -> %s in %.3fs (attempt %d)",
@@ -267,13 +314,13 @@ class Client(BaseClient):
                 started = time.perf_counter()
                 self.calls += 1
                 number = attempt.retry_state.attempt_number
-                try:
-                    response = self._http.request(**self._request_args(call))
-                except httpx.TransportError as error:
-                    self._log(call, type(error).__name__, started, number)
-                    raise self._transport_error(error, call) from None
-                self._log(call, response.status_code, started, number)
-                return self._finish(response, call, raw or call.raw), response
+                with self._span(call, number) as span:
+                    try:
+                        response = self._http.request(**self._request_args(call))
+                    except httpx.TransportError as error:
+                        self._log(call, type(error).__name__, started, number)
+                        raise self._transport_error(error, call) from None
+                    return self._received(span, response, call, started, number, raw)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def run(self, flow: Flow[T]) -> T:
@@ -338,13 +385,13 @@ class AsyncClient(BaseClient):
                 started = time.perf_counter()
                 self.calls += 1
                 number = attempt.retry_state.attempt_number
-                try:
-                    response = await self._http.request(**self._request_args(call))
-                except httpx.TransportError as error:
-                    self._log(call, type(error).__name__, started, number)
-                    raise self._transport_error(error, call) from None
-                self._log(call, response.status_code, started, number)
-                return self._finish(response, call, raw or call.raw), response
+                with self._span(call, number) as span:
+                    try:
+                        response = await self._http.request(**self._request_args(call))
+                    except httpx.TransportError as error:
+                        self._log(call, type(error).__name__, started, number)
+                        raise self._transport_error(error, call) from None
+                    return self._received(span, response, call, started, number, raw)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def run(self, flow: Flow[T]) -> T:

@@ -29,6 +29,7 @@ from ecomflow.errors import EcomflowError, LeaseLost, Stopping
 from ecomflow.orchestration.context import Core
 from ecomflow.orchestration.handlers import BATCHED, HANDLERS
 from ecomflow.orchestration.repository import Claimed
+from ecomflow.orchestration.spans import effect_span
 from ecomflow.storage import to_db_time
 
 __all__ = ["DispatchReport", "LeaseKeeper", "dispatch"]
@@ -166,11 +167,12 @@ def _run(core: Core, group: list[Claimed], report: DispatchReport) -> None:
         _log("start", claimed)
     ran = len(group)  # counted as run unless given back untried
     try:
-        if kind in BATCHED:
-            failed = BATCHED[kind](core, group)
-        else:
-            HANDLERS[kind](core, group[0])
-            failed = {}
+        with effect_span(group):  # an error leaving the handler marks the span failed
+            if kind in BATCHED:
+                failed = BATCHED[kind](core, group)
+            else:
+                HANDLERS[kind](core, group[0])
+                failed = {}
     except LeaseLost as lost:
         report.lost += len(group)
         logger.warning("%s", lost, extra={"effect_key": group[0].row.key})

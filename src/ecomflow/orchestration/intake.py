@@ -34,6 +34,7 @@ from ecomflow.orchestration.pipeline import (
     reserve,
     retag,
 )
+from ecomflow.orchestration.spans import record_error, sync_counts, sync_span
 from ecomflow.orders.flow import OrderFlow
 from ecomflow.orders.models import HoldReason, Order, Transition
 from ecomflow.orders.status import OrderStatus
@@ -85,22 +86,28 @@ def sync(core: Core, channel_names: list[str] | None = None) -> SyncReport:
     """Read every channel (or the named ones) from its cursor; take in what came."""
     report = SyncReport()
     for name in sorted(channel_names or core.router.channels):
-        channel = core.router.channel(name)
-        cursor = core.repository.record(f"cursor:{name}")
-        try:
-            batch = channel.fetch_orders(cursor)
-        except Stopping:  # the worker is stopping: no call was made, not a channel failure
-            raise
-        except EcomflowError as error:
+        with sync_span(name) as span:
+            channel = core.router.channel(name)
+            cursor = core.repository.record(f"cursor:{name}")
+            try:
+                batch = channel.fetch_orders(cursor)
+            except Stopping:  # the worker is stopping: no call was made, not a channel failure
+                raise
+            except EcomflowError as error:
+                core.counters.api_calls[(name, "fetch_orders")] += 1
+                core.counters.api_failures[(name, "fetch_orders")] += 1
+                report.channels_failed[name] = str(error)
+                logger.warning(
+                    "channel %s: intake failed: %s", name, error, extra={"channel": name}
+                )
+                record_error(span, error)
+                continue
             core.counters.api_calls[(name, "fetch_orders")] += 1
-            core.counters.api_failures[(name, "fetch_orders")] += 1
-            report.channels_failed[name] = str(error)
-            logger.warning("channel %s: intake failed: %s", name, error, extra={"channel": name})
-            continue
-        core.counters.api_calls[(name, "fetch_orders")] += 1
-        report.merge(take_in(core, name, batch))
-        with core.repository.unit(core.clock()) as unit:
-            unit.put_record(f"synced:{name}", core.clock().isoformat())
+            taken = take_in(core, name, batch)
+            report.merge(taken)
+            sync_counts(span, taken)
+            with core.repository.unit(core.clock()) as unit:
+                unit.put_record(f"synced:{name}", core.clock().isoformat())
     return report
 
 
