@@ -31,6 +31,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ecomflow._version import __version__
+from ecomflow.errors import Stopping
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer, TracerProvider
@@ -115,8 +116,9 @@ def span(
     """A span named ``name`` around the block, current while it runs (children nest).
 
     An exception leaving the block is recorded on the span as an event and sets
-    its status to error, then propagates. Without ``opentelemetry-api`` this is
-    a shared no-op context manager.
+    its status to error, then propagates — except :class:`~ecomflow.errors.Stopping`
+    (a worker told to stop), which marks the span ``ecomflow.stopped``. Without
+    ``opentelemetry-api`` this is a shared no-op context manager.
     """
     tracer = _tracer
     if tracer is None:
@@ -137,13 +139,16 @@ def _started(
         name,
         kind=span_kind,
         attributes=dict(attributes) if attributes else None,
-        record_exception=True,
-        set_status_on_exception=True,
+        record_exception=False,  # recorded below, but for a stop request
+        set_status_on_exception=False,
     ) as current:
         try:
             yield current
+        except Stopping:  # a worker told to stop: the work is given back, nothing failed
+            current.set_attribute("ecomflow.stopped", True)
+            raise
         except Exception as error:
-            current.set_attribute("error.type", _error_type(error))
+            record_error(current, error)
             raise
 
 

@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from ecomflow import tracing
+from ecomflow.errors import Stopping
 from ecomflow.http import AsyncClient, Call, Client, RetryPolicy
 from ecomflow.orchestration import Orchestrator, OrchestratorConfig
 from ecomflow.testing import FakeBaseLinker, FakeShipX, FakeWooCommerce, FrozenClock
@@ -275,3 +276,11 @@ def test_importing_ecomflow_without_opentelemetry_installed() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_a_stop_request_is_not_an_error(exporter: InMemorySpanExporter) -> None:
+    with pytest.raises(Stopping), tracing.span("ecomflow.effect create_shipment"):
+        raise Stopping("ShipX rate limit")
+    [stopped] = exporter.get_finished_spans()
+    assert stopped.attributes is not None and stopped.attributes["ecomflow.stopped"] is True
+    assert stopped.status.status_code is StatusCode.UNSET and not stopped.events
