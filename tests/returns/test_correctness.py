@@ -277,20 +277,6 @@ def test_a_retried_request_after_a_restart_finds_the_first_rma(tmp_path: Path) -
     assert [r.number for r in RmaStore(opened(url)).all()] == [first.number]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'race.db'}"
-        return
-    base: str = request.getfixturevalue("postgres_url")
-    url = f"{base}{'&' if '?' in base else '?'}schema=ecomflow_rma_{uuid.uuid4().hex[:10]}"
-    yield url
-    cleanup = open_store(url)
-    assert isinstance(cleanup, PostgresStore)
-    cleanup.drop_schema()
-    cleanup.close()
-
-
 @pytest.mark.parametrize("workers", [4])
 def test_racing_retries_with_one_key_make_one_rma(shared_url: str, workers: int) -> None:
     order = delivered({"MUG": (2, "50.00")})

@@ -9,39 +9,20 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from ecomflow.notify import RecordingNotifier
 from ecomflow.orchestration import Orchestrator, OrderRepository, WorkerSettings
 from ecomflow.shipping import Catalogue
-from ecomflow.storage import PostgresStore, open_store
+from ecomflow.storage import open_store
 from ecomflow.testing import FrozenClock, MemoryChannel, sample_order
 from ecomflow.worker import Worker
-from tests.stock.conftest import postgres_schema_url
 
 NOON = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database two workers share."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shop.db'}"
-        return
-    made = postgres_schema_url(request.getfixturevalue("postgres_url"))
-    yield made
-    cleanup = open_store(made)
-    assert isinstance(cleanup, PostgresStore)
-    cleanup.drop_schema()
-    cleanup.close()
-
-
-def test_a_turn_is_one_workers_until_it_ends(url: str) -> None:
-    a, b = OrderRepository(open_store(url)), OrderRepository(open_store(url))
+def test_a_turn_is_one_workers_until_it_ends(shared_url: str) -> None:
+    a, b = OrderRepository(open_store(shared_url)), OrderRepository(open_store(shared_url))
     assert a.take_turn("intake:shop", "worker-a", NOON, 90)
     assert not b.take_turn("intake:shop", "worker-b", NOON, 90)
     assert b.take_turn("intake:other", "worker-b", NOON, 90)  # each job its own turn
@@ -55,8 +36,8 @@ def test_a_turn_is_one_workers_until_it_ends(url: str) -> None:
     b.store.close()
 
 
-def test_workers_racing_for_a_turn_get_exactly_one_each_time(url: str) -> None:
-    workers = [OrderRepository(open_store(url)) for _ in range(4)]
+def test_workers_racing_for_a_turn_get_exactly_one_each_time(shared_url: str) -> None:
+    workers = [OrderRepository(open_store(shared_url)) for _ in range(4)]
     won: Counter[int] = Counter()
 
     def ask(i: int, repository: OrderRepository, now: datetime, start: threading.Barrier) -> None:
@@ -79,7 +60,7 @@ def test_workers_racing_for_a_turn_get_exactly_one_each_time(url: str) -> None:
         repository.store.close()
 
 
-def test_two_workers_read_a_channel_once_per_interval(url: str) -> None:
+def test_two_workers_read_a_channel_once_per_interval(shared_url: str) -> None:
     channel = MemoryChannel("shop")
     channel.put(sample_order("1", channel="shop", paid=True))
     clock = FrozenClock(NOON)
@@ -89,7 +70,7 @@ def test_two_workers_read_a_channel_once_per_interval(url: str) -> None:
     def worker(name: str) -> Worker:
         orchestrator = Orchestrator(
             worker_id=name,
-            store=open_store(url),
+            store=open_store(shared_url),
             channels={"shop": channel},
             catalogue=Catalogue.example(),
             notifier=RecordingNotifier(),

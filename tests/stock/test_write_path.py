@@ -109,20 +109,6 @@ def test_without_a_warehouse_priority_the_full_algorithm_decides(store_url: str)
         assert ledger.verify().ok
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store that threads share through connections of their own (not memory://)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
-    url = postgres_schema_url(request.getfixturevalue("postgres_url"))
-    yield url
-    cleanup = open_store(url)
-    assert isinstance(cleanup, PostgresStore)
-    cleanup.drop_schema()
-    cleanup.close()
-
-
 def test_one_key_from_four_threads_reserves_once(shared_url: str) -> None:
     with open_store(shared_url) as store:
         ledger = StockLedger(store)
