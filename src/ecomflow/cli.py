@@ -79,6 +79,26 @@ def _root(
 
 
 @contextlib.contextmanager
+def _acting(config: Path) -> Iterator[Orchestrator]:
+    """The shop's Orchestrator for one operator action; its refusals become exit codes.
+
+    No such order: exit 4; anything else the library refused (an order in the wrong
+    state, a carrier that said no): exit 1 with the reason. Closed either way.
+    """
+    from ecomflow.errors import EcomflowError, UnknownOrder  # noqa: PLC0415
+
+    orchestrator = _orchestrator(config)
+    try:
+        yield orchestrator
+    except UnknownOrder as error:
+        _fail(str(error), NOT_FOUND)
+    except EcomflowError as error:
+        _fail(str(error), ATTENTION)
+    finally:
+        orchestrator.close()
+
+
+@contextlib.contextmanager
 def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar on stderr for a long operation; nothing when it is not a terminal."""
     from rich.progress import Progress  # noqa: PLC0415
@@ -424,17 +444,8 @@ def _release(
     config: ConfigOption = Path("ecomflow.toml"),
 ) -> None:
     """Release a held order and move it on."""
-    from ecomflow.errors import EcomflowError, UnknownOrder  # noqa: PLC0415
-
-    orchestrator = _orchestrator(config)
-    try:
+    with _acting(config) as orchestrator:
         order = orchestrator.release(order_id, reason, actor=actor)
-    except UnknownOrder as error:
-        _fail(str(error), NOT_FOUND)
-    except EcomflowError as error:
-        _fail(str(error), ATTENTION)
-    finally:
-        orchestrator.close()
     typer.echo(f"{order.id}: {order.status.value}")
 
 
@@ -445,18 +456,9 @@ def _label(
     config: ConfigOption = Path("ecomflow.toml"),
 ) -> None:
     """Buy the label a rule kept back for a person (``request_label = false``)."""
-    from ecomflow.errors import EcomflowError, UnknownOrder  # noqa: PLC0415
-
-    orchestrator = _orchestrator(config)
-    try:
+    with _acting(config) as orchestrator:
         queued = orchestrator.request_label(order_id, actor=actor)
         order = orchestrator.order(order_id)
-    except UnknownOrder as error:
-        _fail(str(error), NOT_FOUND)
-    except EcomflowError as error:
-        _fail(str(error), ATTENTION)
-    finally:
-        orchestrator.close()
     if not queued:
         _fail(
             f"{order_id}: nothing to queue — it is {order.status.value} and no rule kept its "
@@ -474,17 +476,8 @@ def _cancel(
     config: ConfigOption = Path("ecomflow.toml"),
 ) -> None:
     """Cancel an order by stage (after the label: the shipment is cancelled first)."""
-    from ecomflow.errors import EcomflowError, UnknownOrder  # noqa: PLC0415
-
-    orchestrator = _orchestrator(config)
-    try:
+    with _acting(config) as orchestrator:
         outcome = orchestrator.cancel(order_id, reason, actor=actor)
-    except UnknownOrder as error:
-        _fail(str(error), NOT_FOUND)
-    except EcomflowError as error:
-        _fail(str(error), ATTENTION)
-    finally:
-        orchestrator.close()
     typer.echo(f"{order_id}: {outcome}")
     if outcome == "returns":
         raise typer.Exit(ATTENTION)
@@ -500,17 +493,8 @@ def _deliver(
     config: ConfigOption = Path("ecomflow.toml"),
 ) -> None:
     """Record a delivery no carrier reports (a parcel collected at the shop's pickup desk)."""
-    from ecomflow.errors import EcomflowError, UnknownOrder  # noqa: PLC0415
-
-    orchestrator = _orchestrator(config)
-    try:
+    with _acting(config) as orchestrator:
         order = orchestrator.confirm_delivery(order_id, reason=reason, actor=actor)
-    except UnknownOrder as error:
-        _fail(str(error), NOT_FOUND)
-    except EcomflowError as error:
-        _fail(str(error), ATTENTION)
-    finally:
-        orchestrator.close()
     typer.echo(f"{order.id}: {order.status.value}")
 
 
