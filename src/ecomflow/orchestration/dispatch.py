@@ -5,9 +5,16 @@ Exactly once under lease expiry:
 - a claim gives the effects a **token** and a lease; a background keeper renews
   the lease of everything this worker still holds while it works;
 - right before an effect starts, its claim is checked and renewed — an effect
-  whose lease ran out (another worker may own it now) is skipped;
+  whose lease ran out (another worker may own it now) is skipped. The same
+  transaction reads the effect's order and durably notes a first attempt
+  (:func:`~ecomflow.orchestration.handlers.first_attempt`), and records the
+  effects finished since the last one: one transaction per effect instead of four;
 - finishing or failing checks the token: a worker that lost its claim records
-  nothing (:class:`~ecomflow.errors.LeaseLost`);
+  nothing (:class:`~ecomflow.errors.LeaseLost`). An effect that changes its order
+  is finished in the transaction that records the change; one that does not
+  (a message, a write-back) is finished by the dispatcher's next transaction,
+  before the next effect's remote call — at most one effect is ever done
+  outside and not yet recorded, as before;
 - a failed effect is retried with backoff, then *parked* for a person after
   ``max_attempts`` — never dropped (``ecomflow parked``, ``ecomflow retry``).
 
@@ -21,14 +28,15 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Self
 
 from ecomflow.errors import EcomflowError, LeaseLost
 from ecomflow.orchestration.context import Core
-from ecomflow.orchestration.handlers import BATCHED, HANDLERS
-from ecomflow.orchestration.repository import Claimed
+from ecomflow.orchestration.handlers import BATCHED, HANDLERS, NOTED, attempt_note
+from ecomflow.orchestration.repository import Claimed, Prepared, Unit
+from ecomflow.orders.models import Order
 from ecomflow.storage import to_db_time
 
 __all__ = ["DispatchReport", "LeaseKeeper", "dispatch"]
@@ -109,17 +117,79 @@ def dispatch(
         if not batch:
             break
         limit -= len(batch)
+        finished: list[Claimed] = []
         with LeaseKeeper(core, batch[0].token, settings.lease_seconds):
-            for position, group in enumerate(_groups(batch)):
-                if stop is not None and stop.is_set():
-                    remaining = [c for g in _groups(batch)[position:] for c in g]
-                    core.repository.release(remaining)
-                    break
-                held = core.repository.renew(group, core.clock(), settings.lease_seconds)
-                report.lost += len(group) - len(held)
-                if held:
-                    _run(core, held, report)
+            try:
+                for position, group in enumerate(_groups(batch)):
+                    if stop is not None and stop.is_set():
+                        _settle(core, finished, report)
+                        remaining = [c for g in _groups(batch)[position:] for c in g]
+                        core.repository.release(remaining)
+                        break
+                    held = _prepare(core, group, finished, report)
+                    report.lost += len(group) - len(held)
+                    if held:
+                        finished += _run(core, held, report)
+            finally:
+                if finished:
+                    _settle(core, finished, report)
     return report
+
+
+def _prepare(
+    core: Core, group: list[Claimed], finished: list[Claimed], report: DispatchReport
+) -> list[Claimed]:
+    """One transaction right before ``group`` runs.
+
+    It records the effects finished since the last one (fenced), renews the lease of
+    ``group`` — an effect whose lease ran out is skipped — reads their orders and
+    notes the first attempts of the kinds in :data:`~.handlers.NOTED`.
+    """
+    with core.repository.unit(core.clock()) as unit:
+        _record(unit, finished, report)
+        held = unit.renew(group, core.settings.lease_seconds)
+        live = [c for c in group if c.row.id in held]
+        stored = unit.orders({c.effect.order_id for c in live if c.effect.order_id})
+        prepared = []
+        for claimed in live:
+            data = stored.get(claimed.effect.order_id or "")
+            first = (
+                unit.first_time(attempt_note(claimed.row.key))
+                if claimed.row.kind in NOTED
+                else None
+            )
+            order = Order.model_validate_json(data) if data is not None else None
+            prepared.append(replace(claimed, prepared=Prepared(order, first)))
+    finished.clear()
+    return prepared
+
+
+def _settle(core: Core, finished: list[Claimed], report: DispatchReport) -> None:
+    """Record the effects finished since the last transaction, in one of their own."""
+    with core.repository.unit(core.clock()) as unit:
+        _record(unit, finished, report)
+    finished.clear()
+
+
+def _record(unit: Unit, finished: list[Claimed], report: DispatchReport) -> None:
+    """Mark finished effects done — each only while this worker still holds it."""
+    for claimed in finished:
+        result = claimed.prepared.result if claimed.prepared is not None else None
+        assert result is not None
+        try:
+            unit.finish(claimed, result)
+        except LeaseLost as lost:  # the UPDATE changed nothing: the rest still counts
+            report.lost += 1
+            logger.warning("%s", lost, extra={"effect_key": claimed.row.key})
+            continue
+        _done(claimed, report)
+
+
+def _done(claimed: Claimed, report: DispatchReport, elapsed: float | None = None) -> None:
+    kind = claimed.row.kind
+    report.done += 1
+    report.by_kind[kind] = report.by_kind.get(kind, 0) + 1
+    _log("finish", claimed, elapsed=elapsed)
 
 
 def _groups(batch: Sequence[Claimed]) -> list[list[Claimed]]:
@@ -138,7 +208,8 @@ def _groups(batch: Sequence[Claimed]) -> list[list[Claimed]]:
     return groups
 
 
-def _run(core: Core, group: list[Claimed], report: DispatchReport) -> None:
+def _run(core: Core, group: list[Claimed], report: DispatchReport) -> list[Claimed]:
+    """Run one group; returns the effects it finished whose end is still to be recorded."""
     kind = group[0].row.kind
     started = time.perf_counter()
     for claimed in group:
@@ -150,26 +221,34 @@ def _run(core: Core, group: list[Claimed], report: DispatchReport) -> None:
             HANDLERS[kind](core, group[0])
             failed = {}
     except LeaseLost as lost:
-        report.lost += len(group)
+        pending = _finished(group)
+        report.lost += len(group) - len(pending)
         logger.warning("%s", lost, extra={"effect_key": group[0].row.key})
-        return
+        return pending
     except Exception as error:
+        pending = _finished(group)  # those a batch finished before it failed stay done
         for claimed in group:
-            _failed(core, claimed, error, report)
-        return
+            if claimed not in pending:
+                _failed(core, claimed, error, report)
+        return pending
     finally:
         core.counters.effects[(kind, "run")] += len(group)
     elapsed = time.perf_counter() - started
+    pending = _finished(group)  # recorded by the next transaction
     for claimed in group:
         state = failed.get(claimed.row.id, "done")
-        if state == "done":
-            report.done += 1
-            report.by_kind[kind] = report.by_kind.get(kind, 0) + 1
-            _log("finish", claimed, elapsed=elapsed)
-        elif state == "parked":
+        if state == "parked":
             report.parked += 1
-        else:
+        elif state != "done":
             report.retried += 1
+        elif claimed not in pending:
+            _done(claimed, report, elapsed)  # recorded with its order's change
+    return pending
+
+
+def _finished(group: list[Claimed]) -> list[Claimed]:
+    """The effects of ``group`` a handler finished whose end the dispatcher records."""
+    return [c for c in group if c.prepared is not None and c.prepared.result is not None]
 
 
 def _failed(core: Core, claimed: Claimed, error: Exception, report: DispatchReport) -> None:
