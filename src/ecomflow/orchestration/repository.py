@@ -238,6 +238,13 @@ class Unit:
         ).fetchone()
         return (Order.model_validate_json(row[1]), int(row[0])) if row else None
 
+    def exists(self, order_id: str) -> bool:
+        """Whether the order is stored (not locked: a concurrent insert is caught by save)."""
+        return (
+            self.tx.execute("SELECT 1 FROM ef_orders WHERE id = ?", (order_id,)).fetchone()
+            is not None
+        )
+
     def orders(self, order_ids: Collection[str]) -> dict[str, str]:
         """The stored JSON of the orders among ``order_ids`` that exist (read, not locked)."""
         if not order_ids:
