@@ -81,7 +81,8 @@ class Run:
             f"ceiling {n / self.ceiling:.1f} orders/s ({self.ceiling:.2f}s); "
             f"efficiency {self.ceiling / self.seconds:.2f}\n"
             f"  per order: {self.stats.transactions / n:.2f} transactions, "
-            f"{self.stats.savepoints / n:.2f} savepoints, {self.stats.statements / n:.1f} statements\n"
+            f"{self.stats.savepoints / n:.2f} savepoints, {self.stats.statements / n:.1f} statements "
+            f"({self.stats.with_control / n:.1f} with BEGIN/COMMIT/SAVEPOINT/RELEASE)\n"
             f"  API calls per order: {sum(by_api.values()) / n:.2f} "
             f"({', '.join(f'{api} {c / n:.2f}' for api, c in sorted(by_api.items()))})\n"
             f"    {methods}\n"
@@ -123,14 +124,22 @@ def record(shop: Orchestrator, urls: dict[str, str], wire: list[Request]) -> Non
         http.event_hooks["request"].append(hook)
 
 
+def build_shop(world: World, url: str) -> Orchestrator:
+    """The demo shop's Orchestrator on ``url``, with no rate limit (the fakes have none)."""
+    world.store = url
+    shop = world.build("bench", shared_limit=False)
+    unlimited = RateLimiter(10**9, 1, burst=10**9)
+    shop.router.channels["baselinker"].limiter = unlimited  # type: ignore[attr-defined]
+    return shop
+
+
 def pipeline(url: str, scenario: Scenario, wire: list[Request], run: Run) -> None:
     """The day through the Orchestrator; fills ``run`` and the recorded ``wire``."""
     clock = FrozenClock(local(scenario.day, 8, 30).astimezone(UTC))
     with tempfile.TemporaryDirectory() as tmp, fakes(scenario, clock) as (bl, sx):
-        world = World(scenario, Path(tmp) / "shop.db", Path(tmp) / "sent.jsonl", clock, bl, sx)
-        world.store = url
-        shop = world.build("bench", shared_limit=False)
-        shop.router.channels["baselinker"].limiter = RateLimiter(10**9, 1, burst=10**9)  # type: ignore[attr-defined]
+        shop = build_shop(
+            World(scenario, Path(tmp) / "shop.db", Path(tmp) / "sent", clock, bl, sx), url
+        )
         for sku, (*_, stock) in PRODUCTS.items():
             shop.ledger.receive(sku, stock, key=f"stock:{sku}")
         record(shop, {"baselinker": bl.url, "shipx": sx.url}, wire)

@@ -112,6 +112,11 @@ class StoreStats:
     savepoints: int = 0
     statements: int = 0
 
+    @property
+    def with_control(self) -> int:
+        """Statements including the ``BEGIN``/``COMMIT`` and ``SAVEPOINT``/``RELEASE`` around them."""
+        return self.statements + 2 * (self.transactions + self.savepoints)
+
     def snapshot(self) -> StoreStats:
         """A copy of the counts now (subtract two to measure a stretch of work)."""
         return StoreStats(self.transactions, self.savepoints, self.statements)
