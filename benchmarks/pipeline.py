@@ -130,6 +130,7 @@ def build_shop(world: World, url: str) -> Orchestrator:
     shop = world.build("bench", shared_limit=False)
     unlimited = RateLimiter(10**9, 1, burst=10**9)
     shop.router.channels["baselinker"].limiter = unlimited  # type: ignore[attr-defined]
+    shop.calendar.is_business_day(DAY)  # the holidays, worked out once per worker process
     return shop
 
 

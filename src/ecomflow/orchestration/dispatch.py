@@ -61,11 +61,16 @@ class DispatchReport:
 
 
 class LeaseKeeper:
-    """Renews the lease of a claim in the background while its effects run."""
+    """Renews the lease of a claim in the background while its effects run.
+
+    One keeper serves a whole :func:`dispatch` call: ``token`` is the claim in
+    hand, set as each batch is claimed (a thread per batch cost more than a batch
+    of messages).
+    """
 
     def __init__(self, core: Core, token: str, lease: float) -> None:
         self._core = core
-        self._token = token
+        self.token = token
         self._lease = lease
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ecomflow-lease", daemon=True)
@@ -85,7 +90,7 @@ class LeaseKeeper:
         with core.repository.store.transaction() as tx:
             tx.execute(
                 "UPDATE ef_outbox SET lease_until = ? WHERE claim_token = ? AND state = 'pending'",
-                (to_db_time(until), self._token),
+                (to_db_time(until), self.token),
             )
 
     def __enter__(self) -> Self:
@@ -107,33 +112,47 @@ def dispatch(
     """Run due effects, highest priority first, until none is due or ``limit`` were taken."""
     report = DispatchReport()
     settings = core.settings
-    while limit > 0 and not (stop and stop.is_set()):
-        batch = core.repository.claim(
-            core.clock(),
-            limit=min(settings.claim_batch, limit),
-            lease=settings.lease_seconds,
-            worker=worker,
-        )
-        if not batch:
-            break
-        limit -= len(batch)
-        finished: list[Claimed] = []
-        with LeaseKeeper(core, batch[0].token, settings.lease_seconds):
-            try:
-                for position, group in enumerate(_groups(batch)):
-                    if stop is not None and stop.is_set():
-                        _settle(core, finished, report)
-                        remaining = [c for g in _groups(batch)[position:] for c in g]
-                        core.repository.release(remaining)
-                        break
-                    held = _prepare(core, group, finished, report)
-                    report.lost += len(group) - len(held)
-                    if held:
-                        finished += _run(core, held, report)
-            finally:
-                if finished:
-                    _settle(core, finished, report)
+    keeper: LeaseKeeper | None = None
+    try:
+        while limit > 0 and not (stop and stop.is_set()):
+            batch = core.repository.claim(
+                core.clock(),
+                limit=min(settings.claim_batch, limit),
+                lease=settings.lease_seconds,
+                worker=worker,
+            )
+            if not batch:
+                break
+            limit -= len(batch)
+            if keeper is None:
+                keeper = LeaseKeeper(core, batch[0].token, settings.lease_seconds).__enter__()
+            keeper.token = batch[0].token
+            _run_batch(core, batch, report, stop)
+    finally:
+        if keeper is not None:
+            keeper.__exit__()
     return report
+
+
+def _run_batch(
+    core: Core, batch: list[Claimed], report: DispatchReport, stop: threading.Event | None
+) -> None:
+    """Run one claimed batch, group by group; a stop request gives the rest back."""
+    finished: list[Claimed] = []
+    try:
+        for position, group in enumerate(_groups(batch)):
+            if stop is not None and stop.is_set():
+                _settle(core, finished, report)
+                remaining = [c for g in _groups(batch)[position:] for c in g]
+                core.repository.release(remaining)
+                break
+            held = _prepare(core, group, finished, report)
+            report.lost += len(group) - len(held)
+            if held:
+                finished += _run(core, held, report)
+    finally:
+        if finished:
+            _settle(core, finished, report)
 
 
 def _prepare(

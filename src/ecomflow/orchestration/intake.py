@@ -17,6 +17,7 @@ was corrected on the channel is checked again and released.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -190,7 +191,8 @@ def _create(core: Core, fresh: Order) -> bool:
 
 def _fresh_copy(fresh: Order, now: datetime) -> Order:
     """The channel's order as ecomflow starts it: no history, no hold, ``new`` if it may run."""
-    order = fresh.model_copy(deep=True)
+    # A deep copy, except the channel's raw payload: read only, and most of the work.
+    order = copy.deepcopy(fresh, {id(fresh.raw): fresh.raw})
     arrived = order.status
     order.history = []
     order.hold_code = order.held_from = order.hold_reason = None
