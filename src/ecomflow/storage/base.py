@@ -62,8 +62,6 @@ StoreKind = Literal["memory", "sqlite", "postgresql"]
 #: either the same for both dialects or one list per dialect.
 Migrations = Sequence[Sequence[str]] | Mapping[Dialect, Sequence[Sequence[str]]]
 
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
-
 
 def to_db_time(value: datetime) -> str:
     """A fixed-width UTC text that sorts like the instant (both dialects store TEXT).
@@ -71,7 +69,7 @@ def to_db_time(value: datetime) -> str:
     >>> to_db_time(datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
     '2026-12-07T12:00:00.000000+00:00'
     """
-    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def from_db_time(value: str) -> datetime:
