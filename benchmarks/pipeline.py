@@ -16,11 +16,12 @@ statuses back and sends the messages, until nothing is due.
   orders, with a bare ``httpx.Client`` per API and nothing else;
 - **efficiency** — ceiling time / pipeline time (1.0: the Orchestrator costs
   nothing beyond its API calls). Both run in the same process, one after the
-  other, so machine noise mostly cancels in the ratio.
+  other, ``--rounds`` times; the median of the per-round ratios is printed, so
+  machine noise mostly cancels.
 
 Also printed: transactions, savepoints and statements per order (the store's
 :class:`~ecomflow.storage.StoreStats`) and API calls per order by API and
-method. Run: ``python benchmarks/pipeline.py [--orders 300] [--only sqlite]``.
+method. Run: ``python benchmarks/pipeline.py [--orders 300] [--rounds 3] [--only sqlite]``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import argparse
 import json
 import logging
 import os
+import statistics
 import tempfile
 import time
 import uuid
@@ -67,8 +69,8 @@ class Run:
     statuses: Counter[str] = field(default_factory=Counter)
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
 
-    def report(self, kind: str) -> str:
-        """The figures, as printed."""
+    def report(self, kind: str, efficiency: float, rounds: int) -> str:
+        """The figures, as printed (``efficiency``: the median of the rounds' ratios)."""
         n = self.orders
         by_api = Counter[str]()
         for (api, _), count in self.calls.items():
@@ -77,9 +79,9 @@ class Run:
             f"{api}.{method} {count / n:.2f}" for (api, method), count in sorted(self.calls.items())
         )
         return (
-            f"{kind}: {n} orders in {self.seconds:.2f}s = {n / self.seconds:.1f} orders/s; "
-            f"ceiling {n / self.ceiling:.1f} orders/s ({self.ceiling:.2f}s); "
-            f"efficiency {self.ceiling / self.seconds:.2f}\n"
+            f"{kind} (median of {rounds}): {n} orders in {self.seconds:.2f}s = "
+            f"{n / self.seconds:.1f} orders/s; ceiling {n / self.ceiling:.1f} orders/s "
+            f"({self.ceiling:.2f}s); efficiency {efficiency:.2f}\n"
             f"  per order: {self.stats.transactions / n:.2f} transactions, "
             f"{self.stats.savepoints / n:.2f} savepoints, {self.stats.statements / n:.1f} statements "
             f"({self.stats.with_control / n:.1f} with BEGIN/COMMIT/SAVEPOINT/RELEASE)\n"
@@ -193,28 +195,36 @@ def ceiling(scenario: Scenario, wire: list[Request]) -> float:
     return elapsed
 
 
-def measure(kind: str, url: str, orders: int) -> Run:
-    """One pipeline run and its ceiling."""
+def measure(kind: str, url: str, orders: int, rounds: int) -> None:
+    """``rounds`` pipeline runs, each followed by its ceiling; the medians are printed."""
     scenario = plan_day(orders, SEED, DAY)
-    wire: list[Request] = []
-    run = Run(orders)
-    pipeline(url, scenario, wire, run)
-    run.ceiling = ceiling(scenario, wire)
-    print(run.report(kind), flush=True)
-    return run
+    runs = []
+    for number in range(rounds):
+        wire: list[Request] = []
+        run = Run(orders)
+        pipeline(url.format(round=number), scenario, wire, run)
+        run.ceiling = ceiling(scenario, wire)
+        runs.append(run)
+    median = runs[-1]  # the counts are the same every round
+    median.seconds = statistics.median(r.seconds for r in runs)
+    median.ceiling = statistics.median(r.ceiling for r in runs)
+    efficiency = statistics.median(r.ceiling / r.seconds for r in runs)
+    print(median.report(kind, efficiency, rounds), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the day's intake failure and holds are expected
     if args.only != "postgresql":
         with tempfile.TemporaryDirectory() as tmp:
-            measure("SQLite", f"sqlite:///{tmp}/pipeline.db", args.orders)
+            measure("SQLite", f"sqlite:///{tmp}/pipeline{{round}}.db", args.orders, args.rounds)
     if args.only != "sqlite":
-        measure("PostgreSQL", f"{PG}?schema=bench_{uuid.uuid4().hex[:8]}", args.orders)
+        schema = f"bench_{uuid.uuid4().hex[:8]}_{{round}}"
+        measure("PostgreSQL", f"{PG}?schema={schema}", args.orders, args.rounds)
 
 
 if __name__ == "__main__":
