@@ -36,7 +36,6 @@ from ecomflow.errors import EcomflowError, LeaseLost
 from ecomflow.orchestration.context import Core
 from ecomflow.orchestration.handlers import BATCHED, HANDLERS, NOTED, attempt_note
 from ecomflow.orchestration.repository import Claimed, Prepared, Unit
-from ecomflow.orders.models import Order
 from ecomflow.storage import to_db_time
 
 __all__ = ["DispatchReport", "LeaseKeeper", "dispatch"]
@@ -177,8 +176,7 @@ def _prepare(
                 if claimed.row.kind in NOTED
                 else None
             )
-            order = Order.model_validate_json(data) if data is not None else None
-            prepared.append(replace(claimed, prepared=Prepared(order, first)))
+            prepared.append(replace(claimed, prepared=Prepared(data, first)))
     finished.clear()
     return prepared
 

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 from uuid import uuid4
 
@@ -167,16 +168,22 @@ class EffectRow:
 class Prepared:
     """What the dispatcher read and noted for a claimed effect when it last renewed its lease.
 
-    ``order`` is the effect's order as it was then (``None``: it has none, or it is
-    gone); ``first_attempt`` whether no attempt had been noted before — the note is
-    committed with the renewal, before the remote call (``None``: this kind notes
-    none). ``result`` is set when the handler finished the effect without changing
-    its order: the dispatcher records it, fenced, in its next transaction.
+    ``data`` is the effect's order as stored then (``None``: it has none, or it is
+    gone), read as :attr:`order` when a handler asks; ``first_attempt`` whether no
+    attempt had been noted before — the note is committed with the renewal, before
+    the remote call (``None``: this kind notes none). ``result`` is set when the
+    handler finished the effect without changing its order: the dispatcher records
+    it, fenced, in its next transaction.
     """
 
-    order: Order | None = None
+    data: str | None = None
     first_attempt: bool | None = None
     result: str | None = None
+
+    @cached_property
+    def order(self) -> Order | None:
+        """The effect's order as it was read (parsed once, on first use)."""
+        return Order.model_validate_json(self.data) if self.data is not None else None
 
 
 @dataclass(frozen=True)
