@@ -83,6 +83,14 @@ def _to_decimal(value: object) -> Decimal:
     return result
 
 
+def _exact(amount: Decimal, currency: str) -> Money:
+    """Money from a finite amount and a code already checked (the result of arithmetic)."""
+    money = object.__new__(Money)
+    object.__setattr__(money, "_amount", amount)
+    object.__setattr__(money, "_currency", currency)
+    return money
+
+
 @total_ordering
 class Money:
     """An immutable amount of one currency.
@@ -184,7 +192,7 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         other = self._check(other, "add")
-        return Money(self._amount + other._amount, self._currency)
+        return _exact(self._amount + other._amount, self._currency)
 
     def __radd__(self, other: object) -> Money:
         if other == 0:  # lets the builtin sum() start from 0
@@ -193,22 +201,22 @@ class Money:
 
     def __sub__(self, other: Money) -> Money:
         other = self._check(other, "subtract")
-        return Money(self._amount - other._amount, self._currency)
+        return _exact(self._amount - other._amount, self._currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
         if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
             raise TypeError(
                 f"Money can only be multiplied by an int or Decimal, not {type(factor).__name__}."
             )
-        return Money(self._amount * factor, self._currency)
+        return _exact(self._amount * factor, self._currency)
 
     __rmul__ = __mul__
 
     def __neg__(self) -> Money:
-        return Money(-self._amount, self._currency)
+        return _exact(-self._amount, self._currency)
 
     def __abs__(self) -> Money:
-        return Money(abs(self._amount), self._currency)
+        return _exact(abs(self._amount), self._currency)
 
     def __bool__(self) -> bool:
         return self._amount != 0
@@ -240,7 +248,7 @@ class Money:
         if isinstance(exponent, int) and -exponent == precision:
             return self  # already in minor units
         quantum = Decimal(1).scaleb(-precision)
-        return Money(self._amount.quantize(quantum, rounding=ROUND_HALF_UP), self._currency)
+        return _exact(self._amount.quantize(quantum, rounding=ROUND_HALF_UP), self._currency)
 
     def allocate(self, parts: int | Sequence[int | Decimal]) -> list[Money]:
         """Split into parts that add up exactly to the rounded amount.

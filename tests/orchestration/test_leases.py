@@ -103,3 +103,32 @@ def test_two_dispatchers_with_a_lease_shorter_than_one_create(tmp_path: Path) ->
     assert not workers[0].repository.effects("parked")
     for worker in workers:
         worker.close()
+
+
+def test_a_finish_recorded_after_the_claim_was_taken_over_records_nothing(
+    make_shop,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A message's end is recorded by the dispatcher's next transaction — fenced like any."""
+    from ecomflow.orchestration import handlers
+
+    shop: Shop = make_shop()
+    shop.clock.advance(hours=8)  # evening: only the confirmation is due
+    shop.order("1", paid=True, carrier="inpost")
+    shop.orchestrator.sync()
+    repo = shop.orchestrator.repository
+    sent = handlers.HANDLERS["send_message"]
+
+    def send_then_lose_the_claim(core: object, claimed: object) -> None:
+        sent(core, claimed)  # type: ignore[arg-type]
+        with repo.store.transaction() as tx:  # another worker took it over meanwhile
+            tx.execute(
+                "UPDATE ef_outbox SET claim_token = 'theirs' WHERE id = ?",
+                (claimed.row.id,),  # type: ignore[attr-defined]
+            )
+
+    monkeypatch.setitem(handlers.HANDLERS, "send_message", send_then_lose_the_claim)
+    report = shop.orchestrator.dispatch()
+    assert (report.done, report.lost) == (0, 1)
+    [message] = repo.effects(kind="send_message")
+    assert (message.state, message.claim_token) == ("pending", "theirs")

@@ -83,6 +83,7 @@ class World:
     received: dict[str, int] = field(default_factory=dict)
     webhooks_applied: int = 0
     events: Path | None = None
+    store: str | None = None
 
     # -- configuration ----------------------------------------------------------------
 
@@ -90,7 +91,7 @@ class World:
         """The shop's ecomflow.toml, as a mapping (printed by ``ecomflow demo --config``)."""
         return OrchestratorConfig.from_dict(
             {
-                "store": f"sqlite:///{self.db}",
+                "store": self.store or f"sqlite:///{self.db}",
                 "shop": SHOP,
                 "notify": {"transport": "log"},
                 "pipeline": {"confirm_poll_seconds": 60},
@@ -121,8 +122,14 @@ class World:
             where="the demo's ecomflow.toml",
         )
 
-    def build(self, worker_id: str, *, lease: float | None = None) -> Orchestrator:
-        """An Orchestrator from the config, on simulated time (rate limits included)."""
+    def build(
+        self, worker_id: str, *, lease: float | None = None, shared_limit: bool = True
+    ) -> Orchestrator:
+        """An Orchestrator from the config, on simulated time (rate limits included).
+
+        ``shared_limit=False`` leaves BaseLinker's limiter as the adapter built it
+        (a benchmark replaces it with its own).
+        """
         config = self.config()
         if lease is not None:
             config = config.model_copy(
@@ -149,6 +156,8 @@ class World:
         ]:
             if hasattr(client, "retry"):
                 client.retry = fast
+        if not shared_limit:
+            return orchestrator
         # Both workers share one BaseLinker budget through the database, on simulated time.
         channel = orchestrator.router.channels["baselinker"]
         channel.limiter = SharedRateLimiter(  # type: ignore[attr-defined]

@@ -135,15 +135,16 @@ class BaseClient:
 
     def _parse(self, response: httpx.Response, call: Call) -> Any:
         status = response.status_code
-        body = self._redact(response.text)
         request_id = response.headers.get("x-request-id")
         if status >= 400:
+            body = self._redact(response.text)
             raise self.refine_error(self._http_error(response, body, request_id, call), call)
         if not response.content:
             return None
         try:
             payload = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
+            body = self._redact(response.text)  # only an error carries the body (redacted)
             raise RemoteAPIError(
                 f"malformed or truncated JSON ({len(response.content)} bytes); the API may be "
                 "having trouble, retry later",

@@ -56,6 +56,8 @@ from ecomflow.stock.updates import StockUpdate
 __all__ = [
     "BATCHED",
     "HANDLERS",
+    "NOTED",
+    "attempt_note",
     "finish",
     "first_attempt",
     "return_label_request",
@@ -68,14 +70,33 @@ __all__ = [
 MAX_CONFIRM_ROUNDS = 30
 
 
-def first_attempt(core: Core, name: str) -> bool:
-    """Durably note an attempt before making it; ``True`` when none was noted before."""
+def attempt_note(key: str) -> str:
+    """The record that notes an attempt at the effect ``key`` was (maybe) made."""
+    return f"attempt:{key}"
+
+
+def first_attempt(core: Core, claimed: Claimed) -> bool:
+    """Durably note an attempt before making it; ``True`` when none was noted before.
+
+    The dispatcher notes it for the kinds in :data:`NOTED` in the transaction that
+    renews the effect's lease (committed before the handler runs).
+    """
+    prepared = claimed.prepared
+    if prepared is not None and prepared.first_attempt is not None:
+        return prepared.first_attempt
     with core.repository.unit(core.clock()) as unit:
-        return unit.first_time(f"attempt:{name}")
+        return unit.first_time(attempt_note(claimed.row.key))
 
 
 def finish(core: Core, claimed: Claimed, result: str = "") -> None:
-    """Mark a claimed effect done on its own (no order change to record)."""
+    """Mark a claimed effect done on its own (no order change to record).
+
+    Under the dispatcher, the result is recorded — fenced by the claim — in its
+    next transaction, before the next effect's remote call.
+    """
+    if claimed.prepared is not None:
+        claimed.prepared.result = result
+        return
     with core.repository.unit(core.clock()) as unit:
         unit.finish(claimed, result)
 
@@ -86,6 +107,8 @@ def shipment_link(carrier: str, shipment_id: str) -> str:
 
 
 def _order(core: Core, claimed: Claimed) -> Order | None:
+    if claimed.prepared is not None:  # read when the dispatcher renewed the lease
+        return claimed.prepared.order
     order_id = claimed.effect.order_id
     return core.repository.get(order_id) if order_id else None
 
@@ -111,7 +134,7 @@ def create_shipment(core: Core, claimed: Claimed) -> None:
         raise ConfigurationError(f"order {order.id} is packed without a shipping plan")
     provider = core.router.carrier(plan.carrier)
     request = ShipmentRequest.from_order(order, plan.parcels, service_id=plan.service_id)
-    first = first_attempt(core, claimed.row.key)
+    first = first_attempt(core, claimed)
     _counted(core, plan.carrier, "create_shipment")
     shipment = provider.create_shipment(request, first_attempt=first)
     number = shipment.tracking_number
@@ -354,7 +377,7 @@ def write_tracking(core: Core, claimed: Claimed) -> None:
         finish(core, claimed, "skipped: no shipment")
         return
     channel = core.router.channel(order.channel)
-    first = first_attempt(core, claimed.row.key)
+    first = first_attempt(core, claimed)
     _counted(core, order.channel, "write_tracking")
     channel.write_tracking(order, order.shipment, first_attempt=first)
     finish(core, claimed, f"recorded {effect.tracking_number}")
@@ -556,7 +579,7 @@ def create_return_label(core: Core, claimed: Claimed) -> None:
         return
     provider = core.router.carrier(effect.carrier)
     request = return_label_request(core, order, rma, effect.service_id)
-    first = first_attempt(core, claimed.row.key)
+    first = first_attempt(core, claimed)
     _counted(core, effect.carrier, "create_shipment")
     shipment = provider.create_shipment(request, first_attempt=first)
     number = shipment.tracking_number
@@ -654,3 +677,7 @@ BATCHED: dict[str, Callable[[Core, Sequence[Claimed]], dict[int, EffectState]]] 
     "confirm_shipment": confirm_shipments,
     "write_status": write_statuses,
 }
+
+#: Effect kinds whose handler notes its first attempt before a remote call that creates
+#: something (the dispatcher notes it with the lease renewal, see :func:`first_attempt`).
+NOTED: frozenset[str] = frozenset({"create_shipment", "write_tracking", "create_return_label"})

@@ -17,9 +17,11 @@ was corrected on the channel is checked again and released.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ecomflow.adapters.protocols import IntakeFailure, OrderBatch
 from ecomflow.checks import check_order
@@ -162,25 +164,47 @@ def _keep(core: Core, failure: IntakeFailure) -> None:
 
 def ingest(core: Core, fresh: Order) -> str:
     """Store a channel order or apply what changed; ``new``, ``updated`` or ``unchanged``."""
-    if core.repository.get(fresh.id) is None:
-        try:
-            _create(core, fresh)
-        except ConcurrentUpdate:
-            pass  # another worker took it in first: apply as an update below
-        else:
+    try:
+        if _create(core, fresh):
             return "new"
+    except ConcurrentUpdate:
+        pass  # another worker took it in first: apply as an update below
     _, changed = change(core, fresh.id, lambda c: apply_channel_update(c, fresh))
     return "updated" if changed else "unchanged"
 
 
-def _create(core: Core, fresh: Order) -> None:
-    """Store a new order and take its first steps in one transaction.
+def _create(core: Core, fresh: Order) -> bool:
+    """Store a new order and take its first steps in one transaction; ``False`` if known.
 
     A crash can leave the order either not stored (the page is read again) or
-    stored and processed — never stored and forgotten.
+    stored and processed — never stored and forgotten. The order is saved once,
+    after its first steps: an insert that finds it there already (another worker
+    took it in meanwhile) rolls the steps back (:class:`ConcurrentUpdate`).
     """
-    order = fresh.model_copy(deep=True)
     now = core.clock()
+    with core.repository.unit(now) as unit:
+        if unit.exists(fresh.id):
+            return False
+        order = _fresh_copy(fresh, now)
+        if order.status is OrderStatus.NEW:
+            advance(Change(core, order, OrderFlow(order, clock=core.clock), unit))
+        unit.save(order, None)
+        unit.put_record(_SNAPSHOT.format(order.id), json.dumps(channel_aspects(fresh)))
+        unit.resolve_failure(order.channel, order.channel_order_id)
+    logger.info(
+        "order %s: taken in from %s",
+        order.id,
+        order.channel,
+        extra={"order_id": order.id, "channel": order.channel, "event": "intake"},
+    )
+    log_stages(order)
+    return True
+
+
+def _fresh_copy(fresh: Order, now: datetime) -> Order:
+    """The channel's order as ecomflow starts it: no history, no hold, ``new`` if it may run."""
+    # A deep copy, except the channel's raw payload: read only, and most of the work.
+    order = copy.deepcopy(fresh, {id(fresh.raw): fresh.raw})
     arrived = order.status
     order.history = []
     order.hold_code = order.held_from = order.hold_reason = None
@@ -198,20 +222,7 @@ def _create(core: Core, fresh: Order) -> None:
                 actor=f"channel:{order.channel}",
             )
         )
-    with core.repository.unit(now) as unit:
-        version = unit.save(order, None)
-        unit.put_record(_SNAPSHOT.format(order.id), json.dumps(channel_aspects(fresh)))
-        unit.resolve_failure(order.channel, order.channel_order_id)
-        if order.status is OrderStatus.NEW:
-            advance(Change(core, order, OrderFlow(order, clock=core.clock), unit))
-            unit.save(order, version)
-    logger.info(
-        "order %s: taken in from %s",
-        order.id,
-        order.channel,
-        extra={"order_id": order.id, "channel": order.channel, "event": "intake"},
-    )
-    log_stages(order)
+    return order
 
 
 # -- changes after intake ---------------------------------------------------------------

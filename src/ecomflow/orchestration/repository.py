@@ -20,10 +20,11 @@ Tables (component ``orchestrator`` in ``ecomflow_schema``):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 from uuid import uuid4
 
@@ -43,6 +44,7 @@ __all__ = [
     "EffectState",
     "IntakeFailureRow",
     "OrderRepository",
+    "Prepared",
     "Unit",
 ]
 
@@ -162,12 +164,35 @@ class EffectRow:
         )
 
 
+@dataclass
+class Prepared:
+    """What the dispatcher read and noted for a claimed effect when it last renewed its lease.
+
+    ``data`` is the effect's order as stored then (``None``: it has none, or it is
+    gone), read as :attr:`order` when a handler asks; ``first_attempt`` whether no
+    attempt had been noted before — the note is committed with the renewal, before
+    the remote call (``None``: this kind notes none). ``result`` is set when the
+    handler finished the effect without changing its order: the dispatcher records
+    it, fenced, in its next transaction.
+    """
+
+    data: str | None = None
+    first_attempt: bool | None = None
+    result: str | None = None
+
+    @cached_property
+    def order(self) -> Order | None:
+        """The effect's order as it was read (parsed once, on first use)."""
+        return Order.model_validate_json(self.data) if self.data is not None else None
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A due effect taken by one worker: only the holder of ``token`` may finish it."""
 
     row: EffectRow
     token: str
+    prepared: Prepared | None = field(default=None, compare=False, repr=False)
 
     @property
     def effect(self) -> Effect:
@@ -219,6 +244,23 @@ class Unit:
             "SELECT version, data FROM ef_orders WHERE id = ?" + self.tx.for_update, (order_id,)
         ).fetchone()
         return (Order.model_validate_json(row[1]), int(row[0])) if row else None
+
+    def exists(self, order_id: str) -> bool:
+        """Whether the order is stored (not locked: a concurrent insert is caught by save)."""
+        return (
+            self.tx.execute("SELECT 1 FROM ef_orders WHERE id = ?", (order_id,)).fetchone()
+            is not None
+        )
+
+    def orders(self, order_ids: Collection[str]) -> dict[str, str]:
+        """The stored JSON of the orders among ``order_ids`` that exist (read, not locked)."""
+        if not order_ids:
+            return {}
+        ids = sorted(order_ids)
+        rows = self.tx.execute(
+            f"SELECT id, data FROM ef_orders WHERE id IN ({Tx.marks(ids)})", ids
+        ).fetchall()
+        return {str(order_id): str(data) for order_id, data in rows}
 
     def save(self, order: Order, expected: int | None) -> int:
         """Store ``order``; ``expected`` is the version it was loaded at (``None``: new).
@@ -283,6 +325,27 @@ class Unit:
         )
         if self.tx.rowcount != 1:
             raise LeaseLost(effect_key=claimed.row.key, token=claimed.token)
+
+    def renew(self, claimed: Sequence[Claimed], lease: float) -> set[int]:
+        """Extend the lease of the effects this worker still holds; returns their ids.
+
+        Held means: still pending, still under this worker's token, and the lease
+        not yet run out (another worker may have taken it over since).
+        """
+        until = to_db_time(self.now + timedelta(seconds=lease))
+        held: set[int] = set()
+        by_token: dict[str, list[int]] = {}
+        for item in claimed:
+            by_token.setdefault(item.token, []).append(item.row.id)
+        for token, ids in by_token.items():
+            rows = self.tx.execute(
+                f"UPDATE ef_outbox SET lease_until = ? WHERE claim_token = ? "
+                f"AND state = 'pending' AND lease_until > ? AND id IN ({Tx.marks(ids)}) "
+                f"RETURNING id",
+                (until, token, to_db_time(self.now), *ids),
+            ).fetchall()
+            held.update(int(r[0]) for r in rows)
+        return held
 
     def reschedule(self, key: str, not_before: datetime) -> bool:
         """Move a pending, unclaimed effect to another time; ``True`` when moved."""
@@ -479,18 +542,9 @@ class OrderRepository:
 
     def renew(self, claimed: Sequence[Claimed], now: datetime, lease: float) -> list[Claimed]:
         """Extend the lease of effects this worker still holds; returns those it holds."""
-        until = to_db_time(now + timedelta(seconds=lease))
-        held = []
-        with self.store.transaction() as tx:
-            for item in claimed:
-                tx.execute(
-                    "UPDATE ef_outbox SET lease_until = ? WHERE id = ? AND claim_token = ? "
-                    "AND state = 'pending' AND lease_until > ?",
-                    (until, item.row.id, item.token, to_db_time(now)),
-                )
-                if tx.rowcount == 1:
-                    held.append(item)
-        return held
+        with self.unit(now) as unit:
+            held = unit.renew(claimed, lease)
+        return [item for item in claimed if item.row.id in held]
 
     def fail(
         self,

@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from statemachine import State, StateMachine
-from statemachine.exceptions import TransitionNotAllowed
 
 from ecomflow.clock import Clock, utc_now
 from ecomflow.errors import GuardFailed, InvalidTransition
@@ -158,6 +157,19 @@ _HINTS: Final = {
 }
 
 
+def _before_hold(order: Order, source: OrderStatus, reason: str | None) -> None:
+    """``hold`` action, before the move: remember where the order was held from and why."""
+    order.held_from = source
+    order.hold_reason = reason
+
+
+def _after_release(order: Order) -> None:
+    """``release`` action, after the move: the hold is over."""
+    order.held_from = None
+    order.hold_reason = None
+    order.hold_code = None
+
+
 def _held_from(status: OrderStatus) -> Callable[[Order], bool]:
     def predicate(order: Order) -> bool:
         return order.held_from == status
@@ -245,15 +257,12 @@ class _OrderMachine(StateMachine):
     def held_from_packed(self) -> bool:
         return _held_from(OrderStatus.PACKED)(self.model)
 
-    # Actions
+    # Actions (the same functions run when OrderFlow moves the order from the table)
     def before_hold(self, source: State, reason: str | None = None) -> None:
-        self.model.held_from = OrderStatus(source.value)
-        self.model.hold_reason = reason
+        _before_hold(self.model, OrderStatus(source.value), reason)
 
     def after_release(self) -> None:
-        self.model.held_from = None
-        self.model.hold_reason = None
-        self.model.hold_code = None
+        _after_release(self.model)
 
     def after_transition(
         self,
@@ -274,8 +283,10 @@ class OrderFlow:
         clock: where transition times come from (default: UTC now).
         listeners: callables ``(order, transition)`` told after every transition.
 
-    Each event is a method returning the new :class:`Transition`.  Illegal
-    events raise :class:`~ecomflow.errors.InvalidTransition` with the events
+    Each event is a method returning the new :class:`Transition`.  The moves,
+    guards and actions are those of the python-statemachine definition, read
+    once per process into a table (building a machine per order cost more
+    than the rest of an order's intake).  Illegal events raise :class:`~ecomflow.errors.InvalidTransition` with the events
     allowed now; a refusing guard raises :class:`~ecomflow.errors.GuardFailed`.
     """
 
@@ -293,7 +304,6 @@ class OrderFlow:
         self._listeners: list[TransitionListener] = list(listeners)
         self._last: Transition | None = None
         self._hold_code: HoldReason | None = None
-        self._machine = _OrderMachine(order, self)
 
     # -- introspection ------------------------------------------------------------------
 
@@ -305,7 +315,7 @@ class OrderFlow:
     @property
     def allowed_events(self) -> list[str]:
         """Events defined from the current state (guards not evaluated), sorted."""
-        return sorted({str(e.id) for e in self._machine.allowed_events})
+        return list(_ALLOWED.get(self.order.status.value, ()))
 
     def can(self, event: str) -> bool:
         """Whether ``event`` would succeed now (state and guards)."""
@@ -332,12 +342,17 @@ class OrderFlow:
                 allowed=self.allowed_events,
                 hint=f"Unknown event; the events are: {', '.join(EVENTS)}.",
             )
-        self._select(event)
+        order = self.order
+        source = order.status
+        target = OrderStatus(self._select(event))
+        before, after = _ACTIONS.get(event, (None, None))
+        if before is not None:
+            before(order, source, reason)
+        order.status = target
+        if after is not None:
+            after(order)
         self._last = None
-        try:
-            self._machine.send(event, reason=reason, actor=actor)
-        except TransitionNotAllowed:  # pragma: no cover - _select() checked the same
-            raise self._not_allowed(event) from None
+        self._record(event, source.value, target.value, reason, actor)
         assert self._last is not None
         return self._last
 
@@ -540,5 +555,18 @@ def _transition_table() -> dict[tuple[str, str], list[tuple[str, tuple[str, ...]
     return table
 
 
+#: (state, event) → the machine's transitions for it: (target, guard names), in order.
 _CANDIDATES: Final = _transition_table()
 _TARGETS: Final = {key: tuple(t for t, _ in value) for key, value in _CANDIDATES.items()}
+#: state → the events defined from it, sorted (what ``allowed_events`` reports).
+_ALLOWED: Final = {
+    str(state.value): tuple(sorted({ev for (src, ev) in _CANDIDATES if src == state.value}))
+    for state in _OrderMachine.states
+}
+
+_Before = Callable[[Order, OrderStatus, str | None], None]
+#: event → the machine's actions around the move (``before_<event>``, ``after_<event>``).
+_ACTIONS: Final[dict[str, tuple[_Before | None, Callable[[Order], None] | None]]] = {
+    "hold": (_before_hold, None),
+    "release": (None, _after_release),
+}

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -43,6 +44,7 @@ __all__ = [
     "Migrations",
     "Store",
     "StoreKind",
+    "StoreStats",
     "Tx",
     "apply_migrations",
     "from_db_time",
@@ -60,8 +62,6 @@ StoreKind = Literal["memory", "sqlite", "postgresql"]
 #: either the same for both dialects or one list per dialect.
 Migrations = Sequence[Sequence[str]] | Mapping[Dialect, Sequence[Sequence[str]]]
 
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
-
 
 def to_db_time(value: datetime) -> str:
     """A fixed-width UTC text that sorts like the instant (both dialects store TEXT).
@@ -69,7 +69,7 @@ def to_db_time(value: datetime) -> str:
     >>> to_db_time(datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
     '2026-12-07T12:00:00.000000+00:00'
     """
-    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def from_db_time(value: str) -> datetime:
@@ -96,6 +96,37 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
 
 
+@dataclass
+class StoreStats:
+    """What a store sent to its database since it was opened (benchmarks, regression tests).
+
+    ``transactions`` counts top-level transactions (a one-statement
+    :meth:`Store.execute` included), ``savepoints`` nested ones, ``statements``
+    every statement run inside them (each row of an ``executemany`` counts).
+    Counted without a lock: exact for one thread, close enough for several.
+    """
+
+    transactions: int = 0
+    savepoints: int = 0
+    statements: int = 0
+
+    @property
+    def with_control(self) -> int:
+        """Statements including the ``BEGIN``/``COMMIT`` and ``SAVEPOINT``/``RELEASE`` around them."""
+        return self.statements + 2 * (self.transactions + self.savepoints)
+
+    def snapshot(self) -> StoreStats:
+        """A copy of the counts now (subtract two to measure a stretch of work)."""
+        return StoreStats(self.transactions, self.savepoints, self.statements)
+
+    def __sub__(self, other: StoreStats) -> StoreStats:
+        return StoreStats(
+            self.transactions - other.transactions,
+            self.savepoints - other.savepoints,
+            self.statements - other.statements,
+        )
+
+
 class Tx:
     """One open transaction: run SQL written with ``?`` placeholders on either dialect.
 
@@ -105,10 +136,11 @@ class Tx:
     ``BEGIN IMMEDIATE`` already makes the writer alone).
     """
 
-    __slots__ = ("_cursor", "_translate", "dialect", "for_update", "skip_locked")
+    __slots__ = ("_cursor", "_stats", "_translate", "dialect", "for_update", "skip_locked")
 
-    def __init__(self, cursor: Any, dialect: Dialect) -> None:
+    def __init__(self, cursor: Any, dialect: Dialect, stats: StoreStats | None = None) -> None:
         self._cursor = cursor
+        self._stats = stats if stats is not None else StoreStats()
         self.dialect: Dialect = dialect
         postgres = dialect == "postgresql"
         self.for_update = " FOR UPDATE" if postgres else ""
@@ -119,12 +151,14 @@ class Tx:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Self:
         """Run one statement."""
+        self._stats.statements += 1
         self._cursor.execute(self._translate(sql), params)
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each row of parameters."""
         if rows:
+            self._stats.statements += len(rows)
             self._cursor.executemany(self._translate(sql), rows)
 
     def fetchone(self) -> Any:
@@ -152,6 +186,7 @@ class Store(Protocol):
     url: str
     kind: StoreKind
     dialect: Dialect
+    stats: StoreStats
 
     def transaction(self) -> AbstractContextManager[Tx]:
         """One transaction (a savepoint when nested): committed whole or rolled back."""

@@ -21,6 +21,7 @@ from ecomflow.storage.base import (
     Dialect,
     Migrations,
     StoreKind,
+    StoreStats,
     Tx,
     apply_migrations,
     read_schema_versions,
@@ -66,6 +67,7 @@ class PostgresStore:
         self._local = threading.local()
         self._all: list[Any] = []
         self._guard = threading.Lock()
+        self.stats = StoreStats()
 
     def _connection(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -92,8 +94,12 @@ class PostgresStore:
     def transaction(self) -> Iterator[Tx]:
         """One transaction on this thread's connection (a savepoint when nested)."""
         conn = self._connection()
+        if conn.pgconn.transaction_status == self._idle:
+            self.stats.transactions += 1
+        else:
+            self.stats.savepoints += 1
         with conn.transaction(), conn.cursor() as cursor:
-            yield Tx(cursor, "postgresql")
+            yield Tx(cursor, "postgresql", self.stats)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run one statement as a transaction of its own and return its rows.
@@ -104,9 +110,12 @@ class PostgresStore:
         savepoint of that transaction, as a nested :meth:`transaction` is.
         """
         conn = self._connection()
+        self.stats.statements += 1
         if conn.pgconn.transaction_status != self._idle:
+            self.stats.savepoints += 1
             with conn.transaction(), conn.cursor() as cursor:
                 return self._rows(cursor, sql, params)
+        self.stats.transactions += 1
         cursor = getattr(self._local, "cursor", None)
         if cursor is None or cursor.closed or cursor.connection is not conn:
             cursor = self._local.cursor = conn.cursor()  # kept: a new one per call costs ~30 µs

@@ -21,6 +21,7 @@ from ecomflow.storage.base import (
     Dialect,
     Migrations,
     StoreKind,
+    StoreStats,
     Tx,
     apply_migrations,
     read_schema_versions,
@@ -44,6 +45,7 @@ class SqliteStore:
         self.path = path
         self.url = url or f"sqlite:///{path}"
         self.kind: StoreKind = "memory" if path == ":memory:" else "sqlite"
+        self.stats = StoreStats()
         self._busy_timeout = busy_timeout
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
@@ -99,9 +101,10 @@ class SqliteStore:
     def _transaction(self, holder: object) -> Iterator[Tx]:
         conn = self._connection()
         cursor = conn.cursor()
-        tx = Tx(cursor, "sqlite")
+        tx = Tx(cursor, "sqlite", self.stats)
         try:
             if conn.in_transaction:
+                self.stats.savepoints += 1
                 depth = getattr(holder, "_depth", 0) + 1
                 setattr(holder, "_depth", depth)  # noqa: B010 - a thread-local or the store
                 cursor.execute(f"SAVEPOINT ecomflow_{depth}")
@@ -114,6 +117,7 @@ class SqliteStore:
                     cursor.execute(f"RELEASE ecomflow_{depth}")
                     setattr(holder, "_depth", depth - 1)  # noqa: B010
                 return
+            self.stats.transactions += 1
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 yield tx
