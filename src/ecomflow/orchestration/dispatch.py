@@ -24,6 +24,7 @@ gives the rest of the claim back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -114,8 +115,8 @@ def dispatch(
     """Run due effects, highest priority first, until none is due or ``limit`` were taken."""
     report = DispatchReport()
     settings = core.settings
-    keeper: LeaseKeeper | None = None
-    try:
+    with contextlib.ExitStack() as stack:
+        keeper: LeaseKeeper | None = None  # one thread for the whole call, started when needed
         while limit > 0 and not (stop and stop.is_set()):
             batch = core.repository.claim(
                 core.clock(),
@@ -127,13 +128,12 @@ def dispatch(
                 break
             limit -= len(batch)
             if keeper is None:
-                keeper = LeaseKeeper(core, batch[0].token, settings.lease_seconds).__enter__()
+                keeper = stack.enter_context(
+                    LeaseKeeper(core, batch[0].token, settings.lease_seconds)
+                )
             keeper.token = batch[0].token
             if not _run_batch(core, batch, report, stop):
                 break  # told to stop while waiting for a rate limit
-    finally:
-        if keeper is not None:
-            keeper.__exit__()
     return report
 
 
