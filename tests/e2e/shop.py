@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
@@ -101,6 +102,38 @@ cutoff = "23:59"
 pickup_days = {EVERY_DAY}
 delivery_days = {EVERY_DAY}
 """
+
+
+def fake_shop_config(
+    tmp_path: Path,
+    *,
+    baselinker: tuple[str, str],
+    woocommerce: dict[str, Any],
+    inpost: dict[str, Any],
+    pipeline: dict[str, Any],
+) -> dict[str, Any]:
+    """An ``ecomflow.toml`` as a mapping: BaseLinker, WooCommerce and InPost on their fakes.
+
+    ``baselinker`` is (token, url); ``woocommerce`` and ``inpost`` are their tables
+    without ``adapter``; labels may be bought at any hour of yesterday, today and
+    tomorrow (the catalogue of :func:`catalogue_toml`, written into ``tmp_path``).
+    """
+    (tmp_path / "catalogue.toml").write_text(catalogue_toml(), encoding="utf-8")
+    today = datetime.now(UTC).date()
+    token, url = baselinker
+    return {
+        "store": f"sqlite:///{tmp_path / 'shop.db'}",
+        "catalogue": str(tmp_path / "catalogue.toml"),
+        "calendar": {"open": [today - timedelta(days=1), today, today + timedelta(days=1)]},
+        "pipeline": {"label_opening": "00:00", **pipeline},
+        "shop": {"name": "Kubkowo", "sender_email": "sklep@kubkowo.example"},
+        "notify": {"transport": "log"},
+        "channels": {
+            "baselinker": {"adapter": "baselinker", "token": token, "url": url},
+            "woocommerce": {"adapter": "woocommerce", **woocommerce},
+        },
+        "carriers": {"inpost": {"adapter": "inpost", **inpost}},
+    }
 
 
 # -- the SMTP server -------------------------------------------------------------------

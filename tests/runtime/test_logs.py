@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from ecomflow.errors import SignatureVerificationError
 from ecomflow.logs import JsonFormatter
 from ecomflow.orchestration import Orchestrator, OrchestratorConfig
 from ecomflow.testing import FakeBaseLinker, FakeShipX, FakeWooCommerce, FrozenClock
-from tests.e2e.shop import catalogue_toml
+from tests.e2e.shop import fake_shop_config
 
 BL_TOKEN, SHIPX_TOKEN = "bl-log-secret-0c4e", "shipx-log-secret-8d21"
 WOO_KEY, WOO_SECRET, WOO_HOOK = "ck_log_secret_51", "cs_log_secret_77", "whsec_log_secret_93"
@@ -69,36 +69,24 @@ def capture() -> Iterator[_Capture]:
 
 
 def _config(tmp_path: Path, bl: FakeBaseLinker, shipx: FakeShipX, woo: FakeWooCommerce) -> Any:
-    (tmp_path / "catalogue.toml").write_text(catalogue_toml(), encoding="utf-8")
-    today = datetime.now(UTC).date()
     return OrchestratorConfig.from_dict(
-        {
-            "store": f"sqlite:///{tmp_path / 'shop.db'}",
-            "catalogue": str(tmp_path / "catalogue.toml"),
-            "calendar": {"open": [today - timedelta(days=1), today, today + timedelta(days=1)]},
-            "pipeline": {"label_opening": "00:00", "max_attempts": 2, "confirm_poll_seconds": 0.01},
-            "shop": {"name": "Kubkowo", "sender_email": "sklep@kubkowo.example"},
-            "notify": {"transport": "log"},
-            "channels": {
-                "baselinker": {"adapter": "baselinker", "token": BL_TOKEN, "url": bl.url},
-                "woocommerce": {
-                    "adapter": "woocommerce",
-                    "url": woo.url,
-                    "consumer_key": WOO_KEY,
-                    "consumer_secret": WOO_SECRET,
-                    "allow_http": True,
-                    "webhook_secret": WOO_HOOK,
-                },
+        fake_shop_config(
+            tmp_path,
+            baselinker=(BL_TOKEN, bl.url),
+            woocommerce={
+                "url": woo.url,
+                "consumer_key": WOO_KEY,
+                "consumer_secret": WOO_SECRET,
+                "allow_http": True,
+                "webhook_secret": WOO_HOOK,
             },
-            "carriers": {
-                "inpost": {
-                    "adapter": "inpost",
-                    "token": SHIPX_TOKEN,
-                    "organization_id": shipx.organization_id,
-                    "url": shipx.url,
-                }
+            inpost={
+                "token": SHIPX_TOKEN,
+                "organization_id": shipx.organization_id,
+                "url": shipx.url,
             },
-        }
+            pipeline={"max_attempts": 2, "confirm_poll_seconds": 0.01},
+        )
     )
 
 

@@ -11,7 +11,7 @@ import asyncio
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from ecomflow.errors import Stopping
 from ecomflow.http import AsyncClient, Call, Client, RetryPolicy
 from ecomflow.orchestration import Orchestrator, OrchestratorConfig
 from ecomflow.testing import FakeBaseLinker, FakeShipX, FakeWooCommerce, FrozenClock
-from tests.e2e.shop import catalogue_toml
+from tests.e2e.shop import fake_shop_config
 
 BL_TOKEN, SHIPX_TOKEN = "bl-trace-secret-4f1a", "shipx-trace-secret-9b3c"
 WOO_KEY, WOO_SECRET = "ck_trace_secret_27", "cs_trace_secret_64"
@@ -51,41 +51,29 @@ def exporter() -> Iterator[InMemorySpanExporter]:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple[Orchestrator, FakeBaseLinker, FakeShipX]]:
     """A shop reading BaseLinker and WooCommerce, shipping with InPost, all fakes on loopback."""
-    (tmp_path / "catalogue.toml").write_text(catalogue_toml(), encoding="utf-8")
-    today = datetime.now(UTC).date()
     with (
         FakeBaseLinker(token=BL_TOKEN) as bl,
         FakeShipX(token=SHIPX_TOKEN) as shipx,
         FakeWooCommerce(key=WOO_KEY, secret=WOO_SECRET) as woo,
     ):
         config = OrchestratorConfig.from_dict(
-            {
-                "store": f"sqlite:///{tmp_path / 'shop.db'}",
-                "catalogue": str(tmp_path / "catalogue.toml"),
-                "calendar": {"open": [today - timedelta(days=1), today, today + timedelta(days=1)]},
-                "pipeline": {"label_opening": "00:00", "max_attempts": 3},
-                "shop": {"name": "Kubkowo", "sender_email": "sklep@kubkowo.example"},
-                "notify": {"transport": "log"},
-                "channels": {
-                    "baselinker": {"adapter": "baselinker", "token": BL_TOKEN, "url": bl.url},
-                    # plain HTTP: every request is signed with the key in the query string
-                    "woocommerce": {
-                        "adapter": "woocommerce",
-                        "url": woo.url,
-                        "consumer_key": WOO_KEY,
-                        "consumer_secret": WOO_SECRET,
-                        "allow_http": True,
-                    },
+            fake_shop_config(
+                tmp_path,
+                baselinker=(BL_TOKEN, bl.url),
+                # plain HTTP: every request is signed with the key in the query string
+                woocommerce={
+                    "url": woo.url,
+                    "consumer_key": WOO_KEY,
+                    "consumer_secret": WOO_SECRET,
+                    "allow_http": True,
                 },
-                "carriers": {
-                    "inpost": {
-                        "adapter": "inpost",
-                        "token": SHIPX_TOKEN,
-                        "organization_id": shipx.organization_id,
-                        "url": shipx.url,
-                    }
+                inpost={
+                    "token": SHIPX_TOKEN,
+                    "organization_id": shipx.organization_id,
+                    "url": shipx.url,
                 },
-            }
+                pipeline={"max_attempts": 3},
+            )
         )
         shop = Orchestrator.from_config(config, clock=FrozenClock(datetime.now(UTC)))
         shop.ledger.receive("MUG-RED", 50, key="initial")
