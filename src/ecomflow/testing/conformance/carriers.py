@@ -20,7 +20,6 @@ Optional: ``webhook_for(fake, shipment_id)`` for ``WebhookSource``;
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -38,30 +37,18 @@ from ecomflow.errors import AuthenticationFailed, SignatureVerificationError, Un
 from ecomflow.shipping.request import ShipmentRequest
 from ecomflow.shipping.shipments import Shipment
 from ecomflow.shipping.tracking import TrackingEvent, TrackingStatus
+from ecomflow.testing.conformance.kit import Kit
 from ecomflow.testing.conformance.twins import assert_twins_match, close_quietly, run_async
 
 __all__ = ["ShipmentProviderConformance"]
 
 
-class ShipmentProviderConformance:
+class ShipmentProviderConformance(Kit):
     """Inherit this in a test class and implement the hooks (see the module docstring)."""
 
-    secret: str = ""
     create_route: str = "create_shipment"
 
     # -- hooks -----------------------------------------------------------------------------
-
-    def start_fake(self) -> Any:
-        """Start and return the carrier's fake server."""
-        raise NotImplementedError
-
-    def make_client(self, fake: Any, *, secret: str | None = None) -> Any:
-        """A sync carrier client for ``fake``."""
-        raise NotImplementedError
-
-    def make_async_client(self, fake: Any) -> Any | None:
-        """The async twin, or ``None``."""
-        return None
 
     def request(self, reference: str, service_id: str) -> ShipmentRequest:
         """A valid shipment request with this reference, for ``service_id``."""
@@ -87,21 +74,7 @@ class ShipmentProviderConformance:
         """The same webhook from an untrusted source (wrong token or network), or ``None``."""
         return None
 
-    # -- fixtures ------------------------------------------------------------------------
-
-    @pytest.fixture
-    def fake(self) -> Iterator[Any]:
-        """A started fake, stopped after the test."""
-        server = self.start_fake()
-        yield server
-        server.stop()
-
-    @pytest.fixture
-    def client(self, fake: Any) -> Iterator[Any]:
-        """The sync client, closed after the test."""
-        made = self.make_client(fake)
-        yield made
-        close_quietly(made)
+    # -- helpers -------------------------------------------------------------------------
 
     def _service(self, client: Any) -> str:
         services: list[str] = sorted(client.services())
@@ -228,9 +201,7 @@ class ShipmentProviderConformance:
 
     def test_async_twin_has_the_same_methods(self, fake: Any, client: Any) -> None:
         """The twins expose the same public methods."""
-        twin = self.make_async_client(fake)
-        if twin is None:
-            pytest.skip("this adapter has no async twin")
+        twin = self.twin(fake)
         assert_twins_match(type(client), type(twin))
         assert isinstance(twin, AsyncShipmentProvider)
 
@@ -238,9 +209,7 @@ class ShipmentProviderConformance:
         """Every ``AsyncShipmentProvider`` method agrees with the sync client."""
         service = self._service(client)
         made = client.create_shipment(self.request("shop-C5", service))
-        twin = self.make_async_client(fake)
-        if twin is None:
-            pytest.skip("this adapter has no async twin")
+        twin = self.twin(fake)
 
         async def exercise() -> tuple[Shipment, Shipment, bytes, Shipment]:
             try:

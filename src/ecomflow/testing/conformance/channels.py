@@ -26,7 +26,6 @@ Optional hooks (their tests skip when the adapter lacks the protocol):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import pytest
@@ -50,6 +49,7 @@ from ecomflow.errors import (
 from ecomflow.orders.models import Order, ShipmentRef
 from ecomflow.orders.status import OrderStatus
 from ecomflow.stock.updates import StockUpdate
+from ecomflow.testing.conformance.kit import Kit
 from ecomflow.testing.conformance.twins import assert_twins_match, close_quietly, run_async
 
 __all__ = ["OrderSourceConformance"]
@@ -68,26 +68,13 @@ def _ids(orders: list[Order]) -> list[str]:
     return [o.channel_order_id for o in orders]
 
 
-class OrderSourceConformance:
+class OrderSourceConformance(Kit):
     """Inherit this in a test class and implement the hooks (see the module docstring)."""
 
-    secret: str = ""
     order_route: str = ""
     tracking_route: str = ""
 
     # -- hooks -----------------------------------------------------------------------------
-
-    def start_fake(self) -> Any:
-        """Start and return the adapter's fake server."""
-        raise NotImplementedError
-
-    def make_client(self, fake: Any, *, secret: str | None = None) -> Any:
-        """A sync client (an ``OrderSource``) talking to ``fake``."""
-        raise NotImplementedError
-
-    def make_async_client(self, fake: Any) -> Any | None:
-        """The async twin for ``fake``, or ``None`` when the adapter has none."""
-        return None
 
     def seed(
         self, fake: Any, count: int, *, same_second: int = 1, descending: bool = False
@@ -134,28 +121,6 @@ class OrderSourceConformance:
     def stock_of(self, fake: Any, sku: str) -> int | None:
         """The quantity the fake shows for ``sku``."""
         return None
-
-    # -- fixtures ------------------------------------------------------------------------
-
-    @pytest.fixture
-    def fake(self) -> Iterator[Any]:
-        """A started fake, stopped after the test."""
-        server = self.start_fake()
-        yield server
-        server.stop()
-
-    @pytest.fixture
-    def client(self, fake: Any) -> Iterator[Any]:
-        """The sync client, closed after the test."""
-        made = self.make_client(fake)
-        yield made
-        close_quietly(made)
-
-    def _async(self, fake: Any) -> Any:
-        made = self.make_async_client(fake)
-        if made is None:
-            pytest.skip("this adapter has no async twin")
-        return made
 
     # -- the protocol ----------------------------------------------------------------------
 
@@ -353,7 +318,7 @@ class OrderSourceConformance:
 
     def test_async_twin_has_the_same_methods(self, fake: Any, client: Any) -> None:
         """The twins expose the same public methods."""
-        twin = self._async(fake)
+        twin = self.twin(fake)
         assert_twins_match(type(client), type(twin))
         assert isinstance(twin, AsyncOrderSource)
 
@@ -361,7 +326,7 @@ class OrderSourceConformance:
         """Every ``AsyncOrderSource`` method, against the same fake, agrees with the sync one."""
         seeded = self.seed(fake, 150, same_second=4)
         sync_batch = client.fetch_orders(None)
-        twin = self._async(fake)
+        twin = self.twin(fake)
 
         async def exercise() -> tuple[Any, Order]:
             try:
