@@ -284,20 +284,21 @@ def apply_channel_update(c: Change, fresh: Order) -> bool:
     return True
 
 
-def _label_bought(order: Order) -> bool:
-    return order.shipment is not None and order.shipment.voided_at is None
+def _too_late_for(c: Change, what: str) -> bool:
+    """After the label is bought a change is for staff: tag the order, tell them, ``True``."""
+    order = c.order
+    if order.shipment is None or order.shipment.voided_at is not None:
+        return False
+    order.tags.add("changed-after-label")
+    c.unit.audit(f"channel:{order.channel}", "staff-attention", f"order {order.id}", what)
+    return True
 
 
 def _after_delivery_change(c: Change) -> None:
     order = c.order
-    if _label_bought(order):
-        order.tags.add("changed-after-label")
-        c.unit.audit(
-            f"channel:{order.channel}",
-            "staff-attention",
-            f"order {order.id}",
-            "delivery data changed after the label was bought; change the parcel by hand",
-        )
+    if _too_late_for(
+        c, "delivery data changed after the label was bought; change the parcel by hand"
+    ):
         return
     retag(c)
     if order.status in (OrderStatus.PAID, OrderStatus.READY_TO_PACK, OrderStatus.PACKED) or (
@@ -347,14 +348,7 @@ def _replan(c: Change, why: str) -> None:
 
 def _after_line_change(c: Change) -> None:
     order = c.order
-    if _label_bought(order):
-        order.tags.add("changed-after-label")
-        c.unit.audit(
-            f"channel:{order.channel}",
-            "staff-attention",
-            f"order {order.id}",
-            "order lines changed after the label was bought; repack by hand",
-        )
+    if _too_late_for(c, "order lines changed after the label was bought; repack by hand"):
         return
     if order.reservation_id is not None:
         release_reservation(c, "lines changed")
